@@ -1,0 +1,257 @@
+"""Certificate files: reading, validating fields, and writing atomically.
+
+TRUSTED.  This module is part of the checker's kernel (see docs/trust.md).
+It imports nothing from the search code.
+
+Format (documented in docs/certificate-format.md)
+-------------------------------------------------
+A certificate is one JSON object with at least::
+
+    {"format": "certify-certificate", "version": 1, "kind": "...", "claim": {...}, ...}
+
+Numbers are exact data:
+
+* binary64 values are JSON numbers.  The writer emits Python's shortest
+  round-trip representation, and the reader (Python's correctly rounded
+  ``float()``) gives back exactly the same bits.  ``NaN``/``Infinity``
+  literals, booleans and strings are rejected where a number is expected.
+* integers are JSON integers.
+* rationals are strings ``"p/q"`` or ``"p"`` with decimal integers p, q
+  (q > 0), or JSON integers.
+
+Any missing, malformed or out-of-range field raises :class:`CertificateError`,
+which every checker turns into "not proven" with the message.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+FORMAT = "certify-certificate"
+FORMAT_VERSION = 1
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+class CertificateError(Exception):
+    """The certificate is malformed or does not prove its claim ("not proven")."""
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _reject_constant(name: str) -> Any:
+    raise CertificateError(f"non-finite number {name} is not allowed in a certificate")
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise CertificateError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json_text(text: str) -> dict:
+    """Parse certificate text; rejects NaN/Infinity, duplicate keys, non-objects."""
+    try:
+        data = json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+        )
+    except CertificateError:
+        raise
+    except (ValueError, RecursionError) as exc:
+        raise CertificateError(f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise CertificateError("a certificate must be a JSON object")
+    return data
+
+
+def load_certificate(path: str | os.PathLike) -> dict:
+    """Read a certificate file and check its envelope (format, version, kind, claim)."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CertificateError(f"file is {size} bytes, larger than the {MAX_FILE_BYTES} allowed")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CertificateError(f"cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CertificateError("file is not UTF-8 text") from None
+    data = parse_json_text(text)
+    check_envelope(data)
+    return data
+
+
+def check_envelope(data: dict) -> None:
+    fmt = data.get("format")
+    if fmt != FORMAT:
+        raise CertificateError(f"field 'format' must be {FORMAT!r}, got {fmt!r}")
+    if "version" not in data:
+        raise CertificateError("missing field 'version'")
+    version = data["version"]
+    if type(version) is not int:
+        raise CertificateError(f"field 'version' must be an integer, got {version!r}")
+    if version != FORMAT_VERSION:
+        raise CertificateError(
+            f"unknown certificate version {version} (this checker knows version {FORMAT_VERSION})"
+        )
+    get_str(data, "kind")
+    get_object(data, "claim")
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def _where(key: str, ctx: str) -> str:
+    return f"{ctx}.{key}" if ctx else key
+
+
+def require(obj: dict, key: str, ctx: str = "") -> Any:
+    if not isinstance(obj, dict):
+        raise CertificateError(f"{ctx or 'certificate'} must be a JSON object")
+    if key not in obj:
+        raise CertificateError(f"missing field '{_where(key, ctx)}'")
+    return obj[key]
+
+
+def get_object(obj: dict, key: str, ctx: str = "") -> dict:
+    value = require(obj, key, ctx)
+    if not isinstance(value, dict):
+        raise CertificateError(f"field '{_where(key, ctx)}' must be a JSON object")
+    return value
+
+
+def get_str(obj: dict, key: str, ctx: str = "") -> str:
+    value = require(obj, key, ctx)
+    if not isinstance(value, str):
+        raise CertificateError(f"field '{_where(key, ctx)}' must be a string, got {value!r}")
+    return value
+
+
+def get_bool(obj: dict, key: str, ctx: str = "") -> bool:
+    value = require(obj, key, ctx)
+    if type(value) is not bool:
+        raise CertificateError(f"field '{_where(key, ctx)}' must be true or false, got {value!r}")
+    return value
+
+
+def get_int(obj: dict, key: str, ctx: str = "", lo: int | None = None, hi: int | None = None) -> int:
+    value = require(obj, key, ctx)
+    if type(value) is not int:
+        raise CertificateError(f"field '{_where(key, ctx)}' must be an integer, got {value!r}")
+    if lo is not None and value < lo:
+        raise CertificateError(f"field '{_where(key, ctx)}' must be >= {lo}, got {value}")
+    if hi is not None and value > hi:
+        raise CertificateError(f"field '{_where(key, ctx)}' must be <= {hi}, got {value}")
+    return value
+
+
+def as_binary64(value: Any, where: str) -> float:
+    """A JSON number as an exact, finite binary64 value (bool and strings rejected)."""
+    if type(value) is int:
+        f = float(value)
+        if f != value:  # exact comparison int vs float in Python
+            raise CertificateError(f"{where}: integer {value} is not exactly a binary64 value")
+        return f
+    if type(value) is not float:
+        raise CertificateError(f"{where}: expected a number, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value):
+        raise CertificateError(f"{where}: non-finite number {value!r}")
+    return value
+
+
+def get_binary64(obj: dict, key: str, ctx: str = "") -> float:
+    return as_binary64(require(obj, key, ctx), _where(key, ctx))
+
+
+def get_binary64_array(obj: dict, key: str, shape: tuple[int, ...], ctx: str = ""):
+    """A nested list of JSON numbers of exactly the given shape, as a float64 numpy array."""
+    import numpy as np
+
+    where = _where(key, ctx)
+    value = require(obj, key, ctx)
+
+    def walk(v: Any, dims: tuple[int, ...], path: str) -> list:
+        if not dims:
+            return as_binary64(v, f"{where}{path}")
+        if not isinstance(v, list):
+            raise CertificateError(f"{where}{path}: expected a list of length {dims[0]}, got {type(v).__name__}")
+        if len(v) != dims[0]:
+            raise CertificateError(f"{where}{path}: expected length {dims[0]}, got {len(v)}")
+        return [walk(x, dims[1:], f"{path}[{i}]") for i, x in enumerate(v)]
+
+    return np.array(walk(value, shape, ""), dtype=np.float64).reshape(shape)
+
+
+_RATIONAL = re.compile(r"^[+-]?[0-9]+(/[0-9]+)?$")
+
+
+def as_rational(value: Any, where: str) -> Fraction:
+    """An exact rational: a JSON integer or a string "p/q" / "p" (q > 0)."""
+    if type(value) is int:
+        return Fraction(value)
+    if isinstance(value, str) and len(value) <= 10000 and _RATIONAL.match(value):
+        num, _, den = value.partition("/")
+        if den and int(den) == 0:
+            raise CertificateError(f"{where}: zero denominator in {value!r}")
+        return Fraction(int(num), int(den) if den else 1)
+    raise CertificateError(
+        f"{where}: expected an exact rational (integer or string 'p/q'), got {value!r}"
+    )
+
+
+def rational_str(x: Fraction | int) -> str:
+    x = Fraction(x)
+    return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def dumps(data: dict) -> str:
+    """Canonical certificate text (floats in shortest round-trip form; NaN/inf refused)."""
+    return json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+def write_certificate(path: str | os.PathLike, data: dict, overwrite: bool = False) -> Path:
+    """Write atomically: the file appears whole or not at all.
+
+    Without ``overwrite`` an existing file is never replaced (``FileExistsError``);
+    the check and the creation are one atomic step (a hard link of a complete
+    temporary file).  With ``overwrite`` the old file is replaced atomically.
+    """
+    path = Path(path)
+    text = dumps(data)
+    parse_json_text(text)  # refuse to write something we could not read back
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)  # fails with FileExistsError if path exists
+            except FileExistsError:
+                raise
+            except OSError:  # file systems without hard links
+                if path.exists():
+                    raise FileExistsError(path) from None
+                os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,90 @@
+"""The ``certify`` command line.
+
+``certify check PATH...`` and ``certify show FILE`` use only the trusted
+checker.  The other commands (searches, certificate producers) are
+registered by each claim kind's ``cli`` module.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from . import __version__
+
+# claim kinds contributing sub-commands: module with ``register(subparsers)``
+KIND_CLIS = (
+    "certify.spurious_minima.cli",
+    "certify.hermite.cli",
+    "certify.kkt.cli",
+)
+
+
+class UserError(Exception):
+    """Bad input from the user: printed as 'error: ...' with exit status 2."""
+
+
+def _cmd_check(args) -> int:
+    from .checking import check_paths
+
+    def report(v):
+        if not args.quiet or not v.proven:
+            print(v.line(), flush=True)
+
+    verdicts, missing = check_paths(args.paths, report=report)
+    for m in missing:
+        print(f"NOT PROVEN {m}", flush=True)
+    n_ok = sum(v.proven for v in verdicts)
+    n_bad = len(verdicts) - n_ok + len(missing)
+    print(f"{n_ok} proven, {n_bad} not proven")
+    return 0 if n_bad == 0 and n_ok > 0 else 1
+
+
+def _cmd_show(args) -> int:
+    from .showing import show_file
+
+    text, ok = show_file(args.file)
+    print(text)
+    return 0 if ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="certify",
+        description="Computer-assisted proofs for deep-learning theory: search, certify, check.",
+    )
+    parser.add_argument("--version", action="version", version=f"certify {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("check", help="check certificates (files or folders, recursive)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the total")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("show", help="show a certificate's claim and data in readable form")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=_cmd_show)
+
+    for name in KIND_CLIS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001
+        if args.debug:
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1

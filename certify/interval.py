@@ -1,0 +1,326 @@
+"""Vectorized interval arithmetic in binary64 with proven outward rounding.
+
+TRUSTED (docs/trust.md).  Small on purpose: read it whole.
+
+Theorem used (IEEE 754, round to nearest): for binary64 a, b and
+o in {+, -, *, /, sqrt}, the computed r = fl(a o b) satisfies
+nextafter(r, -inf) <= a o b <= nextafter(r, +inf) whenever r is finite
+(the rounding error is at most half an ulp, and nextafter moves one ulp;
+this also holds in the subnormal range).  Every operation below computes
+candidate endpoints in round-to-nearest and then moves the lower endpoint
+one ulp down and the upper one ulp up, so the result interval contains
+every exact value.  numpy's elementwise +, -, *, / and sqrt on float64 are
+the IEEE operations.  Reductions are written as loops of such operations,
+never as np.sum / matmul (whose order is unspecified).
+
+Any NaN or infinite endpoint, a division by an interval containing 0, or a
+square root of an interval reaching below 0 raises NotProven.  ``acos`` is
+enclosed with python-flint's arb on exact endpoint values (acos is
+decreasing, so the image of [lo, hi] is [acos(hi), acos(lo)]).
+"""
+from __future__ import annotations
+
+import numpy as np
+from flint import arb
+
+
+class NotProven(Exception):
+    """A rigorous computation could not establish what was needed."""
+
+
+_INF = np.inf
+
+
+def _down(x: np.ndarray) -> np.ndarray:
+    return np.nextafter(x, -_INF)
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    return np.nextafter(x, _INF)
+
+
+def _finite(lo: np.ndarray, hi: np.ndarray, what: str) -> None:
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        raise NotProven(f"non-finite value in interval computation ({what})")
+
+
+class Interval:
+    """An array of closed intervals [lo, hi] (binary64 endpoints, lo <= hi)."""
+
+    __slots__ = ("lo", "hi")
+
+    def __init__(self, lo, hi=None, _checked: bool = False):
+        lo = np.asarray(lo, dtype=np.float64)
+        hi = lo if hi is None else np.asarray(hi, dtype=np.float64)
+        if not _checked:
+            _finite(lo, hi, "input")
+            if lo.shape != hi.shape or np.any(lo > hi):
+                raise NotProven("malformed interval (lo > hi or shape mismatch)")
+        self.lo = lo
+        self.hi = hi
+
+    # -- construction -------------------------------------------------------
+    @staticmethod
+    def point(x) -> "Interval":
+        return Interval(x, x)
+
+    @staticmethod
+    def around(x, r) -> "Interval":
+        """The box [x - r, x + r] (outward rounded), r >= 0."""
+        x = np.asarray(x, dtype=np.float64)
+        r = np.asarray(r, dtype=np.float64)
+        if np.any(r < 0):
+            raise NotProven("negative radius")
+        return Interval(_down(x - r), _up(x + r))
+
+    @staticmethod
+    def _make(lo, hi, what) -> "Interval":
+        _finite(lo, hi, what)
+        return Interval(lo, hi, _checked=True)
+
+    # -- shape --------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.lo.shape
+
+    def __getitem__(self, idx) -> "Interval":
+        return Interval(self.lo[idx], self.hi[idx], _checked=True)
+
+    def reshape(self, *shape) -> "Interval":
+        return Interval(self.lo.reshape(*shape), self.hi.reshape(*shape), _checked=True)
+
+    def transpose(self, *axes) -> "Interval":
+        return Interval(self.lo.transpose(*axes), self.hi.transpose(*axes), _checked=True)
+
+    def broadcast_to(self, shape) -> "Interval":
+        return Interval(np.broadcast_to(self.lo, shape), np.broadcast_to(self.hi, shape), _checked=True)
+
+    @staticmethod
+    def where(mask, a: "Interval", b: "Interval") -> "Interval":
+        return Interval(np.where(mask, a.lo, b.lo), np.where(mask, a.hi, b.hi), _checked=True)
+
+    # -- arithmetic -----------------------------------------------------------
+    @staticmethod
+    def _coerce(other) -> "Interval":
+        return other if isinstance(other, Interval) else Interval.point(other)
+
+    def __neg__(self) -> "Interval":
+        return Interval(-self.hi, -self.lo, _checked=True)
+
+    def __add__(self, other) -> "Interval":
+        o = Interval._coerce(other)
+        return Interval._make(_down(self.lo + o.lo), _up(self.hi + o.hi), "add")
+
+    __radd__ = __add__
+
+    def __sub__(self, other) -> "Interval":
+        o = Interval._coerce(other)
+        return Interval._make(_down(self.lo - o.hi), _up(self.hi - o.lo), "sub")
+
+    def __rsub__(self, other) -> "Interval":
+        return Interval._coerce(other) - self
+
+    def __mul__(self, other) -> "Interval":
+        o = Interval._coerce(other)
+        p = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
+        lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
+        hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
+        return Interval._make(_down(lo), _up(hi), "mul")
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other) -> "Interval":
+        o = Interval._coerce(other)
+        if not np.all((o.lo > 0) | (o.hi < 0)):
+            raise NotProven("division by an interval that contains 0")
+        q = (self.lo / o.lo, self.lo / o.hi, self.hi / o.lo, self.hi / o.hi)
+        lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
+        hi = np.maximum(np.maximum(q[0], q[1]), np.maximum(q[2], q[3]))
+        return Interval._make(_down(lo), _up(hi), "div")
+
+    def __rtruediv__(self, other) -> "Interval":
+        return Interval._coerce(other) / self
+
+    def sqr(self) -> "Interval":
+        """x**2 (tighter than x*x when the interval contains 0)."""
+        a, b = self.lo * self.lo, self.hi * self.hi
+        hi = np.maximum(a, b)
+        lo = np.where((self.lo <= 0) & (self.hi >= 0), 0.0, np.minimum(a, b))
+        return Interval._make(np.maximum(_down(lo), 0.0), _up(hi), "sqr")
+
+    def sqrt(self) -> "Interval":
+        if np.any(self.lo < 0):
+            raise NotProven("square root of an interval reaching below 0")
+        return Interval._make(np.maximum(_down(np.sqrt(self.lo)), 0.0), _up(np.sqrt(self.hi)), "sqrt")
+
+    def acos(self) -> "Interval":
+        if np.any(self.lo < -1.0) or np.any(self.hi > 1.0):
+            raise NotProven("acos of an interval leaving [-1, 1]")
+        lo = np.empty_like(self.lo)
+        hi = np.empty_like(self.hi)
+        flat_lo, flat_hi = self.lo.ravel(), self.hi.ravel()
+        out_lo, out_hi = lo.reshape(-1), hi.reshape(-1)
+        for t in range(flat_lo.size):
+            out_lo[t] = _arb_lower(arb(float(flat_hi[t])).acos())
+            out_hi[t] = _arb_upper(arb(float(flat_lo[t])).acos())
+        return Interval._make(lo, hi, "acos")
+
+    def sum(self, axis: int) -> "Interval":
+        """Sum along an axis, as a loop of outward-rounded additions."""
+        lo = np.moveaxis(self.lo, axis, 0)
+        hi = np.moveaxis(self.hi, axis, 0)
+        acc = Interval(lo[0], hi[0], _checked=True)
+        for t in range(1, lo.shape[0]):
+            acc = acc + Interval(lo[t], hi[t], _checked=True)
+        return acc
+
+    # -- bounds -------------------------------------------------------------
+    def mag(self) -> np.ndarray:
+        """Upper bound of |x| for x in the interval."""
+        return np.maximum(np.abs(self.lo), np.abs(self.hi))
+
+    def mid_rad(self) -> tuple[np.ndarray, np.ndarray]:
+        """(m, r) with [lo, hi] contained in [m - r, m + r]."""
+        mid = 0.5 * self.lo + 0.5 * self.hi  # exact halvings (no overflow); one rounding in the sum
+        rad = _up(np.maximum(_up(self.hi - mid), _up(mid - self.lo)))
+        return mid, rad
+
+    def contains(self, x) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        return (self.lo <= x) & (x <= self.hi)
+
+    def __repr__(self) -> str:
+        return f"Interval(lo={self.lo!r}, hi={self.hi!r})"
+
+
+def _arb_lower(x: arb) -> float:
+    if not x.is_finite():
+        raise NotProven("arb enclosure is not finite")
+    v = float(x.lower())  # lower() is an exact 53-bit value at the default precision
+    return v if arb(v) <= x.lower() else float(np.nextafter(v, -_INF))
+
+
+def _arb_upper(x: arb) -> float:
+    if not x.is_finite():
+        raise NotProven("arb enclosure is not finite")
+    v = float(x.upper())
+    return v if arb(v) >= x.upper() else float(np.nextafter(v, _INF))
+
+
+def pi() -> Interval:
+    """An enclosure of pi."""
+    p = arb.pi()
+    return Interval(_arb_lower(p), _arb_upper(p))
+
+
+# ----------------------------------------------------------------------------- norms
+
+
+def sum_upper(values: np.ndarray) -> float:
+    """An upper bound of the exact sum of the given binary64 values (1-D)."""
+    acc = 0.0
+    for v in np.asarray(values, dtype=np.float64).ravel():
+        acc = float(_up(np.float64(acc) + np.float64(v)))
+    if not np.isfinite(acc):
+        raise NotProven("non-finite sum")
+    return acc
+
+
+def norm2_upper(x: Interval) -> float:
+    """Upper bound of sup ||x||_2 over the interval vector (all entries)."""
+    m = x.mag().ravel()
+    sq = _up(m * m)
+    s = sum_upper(sq)
+    return float(_up(np.sqrt(s)))
+
+
+def row_sums_upper(a: np.ndarray) -> np.ndarray:
+    """Upper bounds of the exact row sums of a nonnegative binary64 matrix."""
+    a = np.asarray(a, dtype=np.float64)
+    acc = np.zeros(a.shape[0])
+    for t in range(a.shape[1]):
+        acc = _up(acc + a[:, t])
+    if not np.all(np.isfinite(acc)):
+        raise NotProven("non-finite row sum")
+    return acc
+
+
+def norm2_upper_nonneg(r: np.ndarray) -> float:
+    """Upper bound of ||R||_2 for a nonnegative matrix R: max(||R||_1, ||R||_inf)
+    (since ||R||_2 <= sqrt(||R||_1 ||R||_inf))."""
+    r = np.asarray(r, dtype=np.float64)
+    if r.size == 0:
+        return 0.0
+    return float(max(row_sums_upper(r).max(), row_sums_upper(r.T).max()))
+
+
+# ------------------------------------------------------------ positive definiteness
+
+_U = 2.0**-53  # unit roundoff of binary64
+_ETA = 2.0**-1074  # smallest positive subnormal
+
+
+def symmetric_part(h: Interval) -> Interval:
+    """Intersect H with its transpose: still contains every symmetric matrix of H."""
+    lo = np.maximum(h.lo, h.lo.T)
+    hi = np.minimum(h.hi, h.hi.T)
+    if np.any(lo > hi):
+        raise NotProven("interval matrix contains no symmetric matrix")
+    return Interval(lo, hi, _checked=True)
+
+
+def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
+    """Rump's isspd test (BIT 2006): True proves that every symmetric matrix
+    A with |A - mid| <= R, ||R||_2 <= rad_norm, satisfies A - shift*I > 0.
+
+    Theorem (Rump 2006, Thm 2.3 with the radius added by Weyl): let B be
+    symmetric with positive diagonal, n x n, and
+    c >= gamma_{n+1}/(1-gamma_{n+1}) trace(B) + 4n(2(n+1) + max B_ii) eta.
+    If floating-point Cholesky (any order, FMA or not) succeeds on B - cI,
+    then B is positive definite.  We take B = mid - shift*I rounded down on
+    the diagonal (B <= mid - shift*I), use the larger constant
+    2(n+2)u trace(B) + 8n(2(n+1) + max B_ii) eta >= the above for n u < 1/4,
+    and add rad_norm, so B - cI succeeding gives lambda_min(B) > rad_norm,
+    hence lambda_min(A - shift*I) > 0 for every A in the interval matrix.
+    """
+    mid = np.asarray(mid, dtype=np.float64)
+    n = mid.shape[0]
+    if n == 0 or not np.all(np.isfinite(mid)) or not np.array_equal(mid, mid.T):
+        return False
+    if n * _U >= 0.25:
+        return False
+    diag = _down(np.diag(mid) - shift)
+    if np.any(diag <= 0):
+        return False
+    trace = sum_upper(diag)
+    maxdiag = float(diag.max())
+    c = _up(_up(2.0 * (n + 2)) * _U * trace)  # products by powers of two / small ints
+    c = _up(c + _up(_up(8.0 * n * _up(2.0 * (n + 1) + maxdiag)) * _ETA))
+    c = float(_up(c + rad_norm))
+    b = mid.copy()
+    np.fill_diagonal(b, _down(diag - c))
+    if not np.all(np.isfinite(b)):
+        return False
+    try:
+        np.linalg.cholesky(b)
+    except np.linalg.LinAlgError:
+        return False
+    return True
+
+
+def min_eigenvalue_lower_bound(h: Interval, target: float | None = None) -> float:
+    """A proven lower bound mu > 0 of lambda_min over all symmetric matrices in
+    the interval matrix h.  Raises NotProven if positivity cannot be proven."""
+    s = symmetric_part(h)
+    mid, rad = s.mid_rad()
+    rad_norm = norm2_upper_nonneg(rad)
+    if target is None:
+        target = float(np.linalg.eigvalsh(mid)[0]) if np.all(np.isfinite(mid)) else 0.0
+    n = mid.shape[0]
+    margin = 2.0 * (rad_norm + 2.0 * (n + 2) * _U * float(np.abs(np.diag(mid)).sum()))
+    candidates = [target - margin, 0.999 * target - margin, 0.99 * target - margin]
+    candidates += [target * 0.5**j for j in range(1, 60)]
+    for shift in candidates:
+        if shift > 0 and cholesky_succeeds(mid, rad_norm, shift):
+            return float(shift)
+    raise NotProven("positive definiteness could not be proven (Cholesky test failed)")

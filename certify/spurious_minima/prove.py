@@ -1,0 +1,108 @@
+"""Turn search candidates into certificates (untrusted producer).
+
+A candidate becomes a certificate only if the trusted checker, run here on
+the exact data about to be written, proves it; the radius is chosen by
+trying a short list of powers of two.  Files are written atomically and an
+existing file is never replaced unless ``overwrite`` is set.
+"""
+from __future__ import annotations
+
+import datetime
+import math
+from pathlib import Path
+
+import numpy as np
+
+from .. import __version__
+from ..certificate import FORMAT, FORMAT_VERSION, CertificateError, write_certificate
+from ..checking import check_data
+from ..interval import NotProven
+from .check import KIND
+from .search import MinimumClass, SearchConfig
+
+
+def statement(n: int, k: int, all_dims: bool) -> str:
+    dims = "for every input dimension d >= k" if all_dims else "for input dimension d = k"
+    return (
+        f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
+        f"x ~ N(0, I_d), with n = {n} students and the orthonormal teacher V = I_{k} (embedded in R^d), "
+        f"has a strict local minimum with F > 0 (hence spurious: the global minimum is 0) within Euclidean "
+        f"distance `radius` of `point`, {dims}."
+    )
+
+
+def build(point: np.ndarray, radius: float, all_dims: bool, provenance: dict) -> dict:
+    n, k = point.shape
+    return {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "kind": KIND,
+        "claim": {
+            "statement": statement(n, k, all_dims),
+            "n": int(n),
+            "k": int(k),
+            "teacher": "identity",
+            "input_dimensions": "all" if all_dims else "k",
+        },
+        "point": [[float(x) for x in row] for row in point],
+        "radius": float(radius),
+        "provenance": provenance,
+    }
+
+
+def certify_candidate(point: np.ndarray, min_eig: float, all_dims: bool, provenance: dict):
+    """Find a radius for which the trusted checker proves the candidate.
+
+    Returns (certificate dict, proof) or raises NotProven with the last reason."""
+    n, k = point.shape
+    # the checker's gradient bound is ~ rounding level times the problem size
+    g_est = 1e-13 * math.sqrt(n * k)
+    mu = max(min_eig, 1e-12)
+    e0 = max(-44, math.ceil(math.log2(16.0 * g_est / mu)))
+    last = None
+    for e in range(e0, min(e0 + 24, -2), 4):
+        cert = build(point, 2.0**e, all_dims, provenance)
+        try:
+            return cert, check_data(cert)
+        except (NotProven, CertificateError) as exc:
+            last = exc
+    raise NotProven(f"no radius worked: {last}")
+
+
+def file_name(n: int, k: int, loss: float) -> str:
+    return f"relu-k{k:02d}-n{n:02d}-loss{loss:.8f}.json"
+
+
+def prove_classes(classes: list[MinimumClass], cfg: SearchConfig, out_dir: Path, all_dims: bool = True,
+                  overwrite: bool = False, max_per_k: int | None = None, log=print) -> list[Path]:
+    written = []
+    spurious = [c for c in classes if c.label == "spurious" and (c.min_eig_m > 0 or not all_dims)]
+    for c in spurious[:max_per_k]:
+        provenance = {
+            "produced_by": f"certify {__version__} (certify prove)",
+            "date": datetime.date.today().isoformat(),
+            "search": "batched gradient descent + Newton polishing",
+            "seed": cfg.seed,
+            "run": c.runs[0],
+            "runs_in_class": c.count,
+            "runs_total": cfg.runs,
+            "lr": cfg.lr,
+            "init_std": cfg.init_std,
+            "loss_estimate": c.loss,
+            "hessian_min_eigenvalue_estimate": c.min_eig,
+            "m_min_eigenvalue_estimate": c.min_eig_m,
+        }
+        try:
+            cert, proof = certify_candidate(c.point, c.min_eig, all_dims, provenance)
+        except NotProven as exc:
+            log(f"k={cfg.k}: class with loss {c.loss:.8f} NOT certified: {exc}")
+            continue
+        path = out_dir / file_name(cfg.n, cfg.k, c.loss)
+        try:
+            write_certificate(path, cert, overwrite=overwrite)
+        except FileExistsError:
+            log(f"exists, not overwritten: {path} (use --overwrite to replace)")
+            continue
+        log(f"wrote {path}: {proof.summary}")
+        written.append(path)
+    return written

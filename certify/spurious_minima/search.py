@@ -1,0 +1,265 @@
+"""Search for spurious local minima: batched gradient descent + Newton polishing.
+
+UNTRUSTED.  Proposes candidates; nothing here is relied on by the checker.
+
+Pipeline (per k):
+1. ``runs`` seeded random initializations, entries N(0, init_std^2)
+   (default init_std = 1/sqrt(k), Xavier for d = k inputs);
+2. batched gradient descent (numpy, or cupy when ``backend='cupy'``) with
+   step ``lr`` (default 5/k... clipped for stability, see DEFAULT_LR) until
+   |grad F| <= ``gd_tol`` or ``steps`` steps;
+3. Newton polishing on the host until the gradient is at rounding level;
+4. classification: global (loss ~ 0), spurious minimum (loss > 0, Hessian
+   positive definite), saddle (a negative Hessian eigenvalue), unconverged;
+5. grouping of minima into classes equivalent under the symmetry group
+   S_n x S_k (permutations of students; simultaneous permutations of
+   teacher neurons and coordinates), W -> P W Q^T.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..arrays import get_xp, to_numpy
+from . import landscape as L
+
+GLOBAL_LOSS = 1e-8  # loss below which a run counts as a global minimum
+CONVERGED_GRAD = 1e-9  # gradient norm after polishing that counts as critical
+EIG_TOL = 1e-9  # |lambda| below this: degenerate, not classified as min or saddle
+
+
+def default_lr(k: int) -> float:
+    """Step size: 5/k as in Safran, Yehudai & Shamir (2021), capped at 0.5."""
+    return min(0.5, 5.0 / k)
+
+
+@dataclass
+class SearchConfig:
+    k: int
+    n: int | None = None  # students; default n = k
+    runs: int = 500
+    seed: int = 0
+    steps: int = 20000
+    lr: float | None = None
+    init_std: float | None = None
+    gd_tol: float = 1e-7
+    newton_steps: int = 30
+    backend: str = "numpy"
+    batch: int = 500
+    progress: bool = True
+
+    def __post_init__(self):
+        if self.n is None:
+            self.n = self.k
+        if self.lr is None:
+            self.lr = default_lr(self.k)
+        if self.init_std is None:
+            self.init_std = 1.0 / math.sqrt(self.k)
+
+
+@dataclass
+class MinimumClass:
+    label: str  # "spurious" or "global"
+    loss: float
+    min_eig: float  # smallest Hessian eigenvalue (d = k)
+    min_eig_m: float  # smallest eigenvalue of M (extra input dimensions)
+    point: np.ndarray  # representative (n, k)
+    grad_norm: float
+    runs: list[int] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.runs)
+
+
+@dataclass
+class SearchResult:
+    config: SearchConfig
+    labels: list[str]  # per run: global / spurious / saddle / unconverged
+    classes: list[MinimumClass]
+    gd_seconds: float
+    gd_steps: int  # steps taken by the batch loop (max over batches)
+    gd_run_steps: int  # sum over runs of steps actually taken
+
+    @property
+    def spurious_fraction(self) -> float:
+        return self.labels.count("spurious") / max(1, len(self.labels))
+
+    @property
+    def throughput(self) -> float:
+        """Runs x GD steps per second."""
+        return self.gd_run_steps / self.gd_seconds if self.gd_seconds > 0 else float("nan")
+
+
+def initial_points(cfg: SearchConfig) -> np.ndarray:
+    rng = np.random.default_rng(cfg.seed)
+    return rng.standard_normal((cfg.runs, cfg.n, cfg.k)) * cfg.init_std
+
+
+def gradient_descent(W, V, lr: float, steps: int, tol: float, progress=None, check_every: int = 50):
+    """Batched GD; runs whose gradient norm drops below ``tol`` stop moving.
+
+    Returns (W, steps_taken_per_run, loop_steps)."""
+    xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
+    B = W.shape[0]
+    active = xp.ones(B, dtype=bool)
+    taken = xp.zeros(B, dtype=np.int64)
+    step = 0
+    while step < steps:
+        todo = min(check_every, steps - step)
+        for _ in range(todo):
+            G = L.gradient(W, V)
+            W = W - (lr * active)[:, None, None] * G
+        taken += todo * active
+        step += todo
+        gnorm = xp.sqrt(xp.sum(G * G, axis=(1, 2)))
+        active = active & ~(gnorm <= tol) & xp.isfinite(gnorm)
+        n_active = int(active.sum())
+        if progress is not None:
+            progress.update(todo)
+            progress.set_postfix(active=n_active)
+        if n_active == 0:
+            break
+    return W, to_numpy(taken), step
+
+
+def newton_polish(W: np.ndarray, V: np.ndarray, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Newton iterations on the host, keeping the best gradient seen per run."""
+    W = np.array(W, dtype=np.float64)
+    best = W.copy()
+    best_g = np.sqrt(np.sum(L.gradient(W, V) ** 2, axis=(1, 2)))
+    B, n, k = W.shape
+    for _ in range(steps):
+        G = L.gradient(W, V).reshape(B, n * k)
+        H = L.hessian(W, V)
+        try:
+            delta = np.linalg.solve(H, G[..., None])[..., 0]
+        except np.linalg.LinAlgError:
+            delta = np.stack([np.linalg.lstsq(h, g, rcond=None)[0] for h, g in zip(H, G)])
+        W = W - delta.reshape(B, n, k)
+        g = np.sqrt(np.sum(L.gradient(W, V) ** 2, axis=(1, 2)))
+        better = np.isfinite(g) & (g < best_g)
+        best[better] = W[better]
+        best_g = np.where(better, g, best_g)
+        if np.all(best_g < 1e-15):
+            break
+    return best, best_g
+
+
+def orbit_key(W: np.ndarray) -> np.ndarray:
+    """An invariant of W under W -> P W Q^T (P, Q permutations): sorted entries."""
+    return np.sort(W.ravel())
+
+
+def same_orbit(a: MinimumClass, W: np.ndarray, loss: float, tol: float = 1e-6) -> bool:
+    if abs(a.loss - loss) > 1e-9 * max(1.0, abs(loss)):
+        return False
+    return bool(np.max(np.abs(orbit_key(a.point) - orbit_key(W))) < tol)
+
+
+def classify(W: np.ndarray, V: np.ndarray, grad_norm: np.ndarray):
+    """Per run: label, loss, smallest eigenvalues of H and M."""
+    loss = L.loss(W, V)
+    labels, eigs, eigs_m = [], [], []
+    for b in range(W.shape[0]):
+        if loss[b] < GLOBAL_LOSS:
+            labels.append("global")
+            eigs.append(float("nan"))
+            eigs_m.append(float("nan"))
+            continue
+        H = L.hessian(W[b:b + 1], V)[0]
+        lam = float(np.linalg.eigvalsh(H)[0])
+        lam_m = float(np.linalg.eigvalsh(L.m_matrix(W[b:b + 1], V)[0])[0])
+        eigs.append(lam)
+        eigs_m.append(lam_m)
+        if not (grad_norm[b] < CONVERGED_GRAD) or not np.isfinite(lam):
+            labels.append("unconverged")
+        elif lam > EIG_TOL:
+            labels.append("spurious")
+        elif lam < -EIG_TOL:
+            labels.append("saddle")
+        else:
+            labels.append("unconverged")
+    return labels, loss, np.array(eigs), np.array(eigs_m)
+
+
+def group(W, labels, loss, eigs, eigs_m, grad_norm, run_ids) -> list[MinimumClass]:
+    classes: list[MinimumClass] = []
+    for b, lab in enumerate(labels):
+        if lab not in ("spurious", "global"):
+            continue
+        for c in classes:
+            if c.label == lab and (lab == "global" or same_orbit(c, W[b], float(loss[b]))):
+                c.runs.append(int(run_ids[b]))
+                if grad_norm[b] < c.grad_norm:  # keep the best-polished representative
+                    c.point, c.grad_norm = W[b].copy(), float(grad_norm[b])
+                break
+        else:
+            classes.append(MinimumClass(lab, float(loss[b]), float(eigs[b]), float(eigs_m[b]),
+                                        W[b].copy(), float(grad_norm[b]), [int(run_ids[b])]))
+    classes.sort(key=lambda c: (c.label != "spurious", c.loss))
+    return classes
+
+
+def search(cfg: SearchConfig) -> SearchResult:
+    xp = get_xp(cfg.backend)
+    V_host = L.identity_teacher(cfg.k)
+    V = xp.asarray(V_host)
+    W0 = initial_points(cfg)
+    bar = None
+    if cfg.progress:
+        from tqdm import tqdm
+
+        n_batches = math.ceil(cfg.runs / cfg.batch)
+        bar = tqdm(total=cfg.steps * n_batches, desc=f"k={cfg.k} GD", unit="step", leave=False)
+    finals, taken_all = [], []
+    gd_seconds, loop_steps = 0.0, 0
+    for start in range(0, cfg.runs, cfg.batch):
+        W = xp.asarray(W0[start:start + cfg.batch])
+        t0 = time.perf_counter()
+        W, taken, steps = gradient_descent(W, V, cfg.lr, cfg.steps, cfg.gd_tol, progress=bar)
+        if xp is not np:
+            xp.cuda.Stream.null.synchronize()
+        gd_seconds += time.perf_counter() - t0
+        if bar is not None and steps < cfg.steps:
+            bar.update(cfg.steps - steps)
+        loop_steps = max(loop_steps, steps)
+        finals.append(to_numpy(W))
+        taken_all.append(taken)
+    if bar is not None:
+        bar.close()
+    W = np.concatenate(finals)
+    taken = np.concatenate(taken_all)
+    loss0 = L.loss(W, V_host)
+    polish = loss0 >= GLOBAL_LOSS
+    grad_norm = np.sqrt(np.sum(L.gradient(W, V_host) ** 2, axis=(1, 2)))
+    if polish.any():
+        idx = np.nonzero(polish)[0]
+        for s in range(0, idx.size, 64):
+            part = idx[s:s + 64]
+            W[part], grad_norm[part] = newton_polish(W[part], V_host, cfg.newton_steps)
+    labels, loss, eigs, eigs_m = classify(W, V_host, grad_norm)
+    classes = group(W, labels, loss, eigs, eigs_m, grad_norm, np.arange(cfg.runs))
+    return SearchResult(cfg, labels, classes, gd_seconds, loop_steps, int(taken.sum()))
+
+
+def summary(result: SearchResult) -> str:
+    cfg = result.config
+    labs = result.labels
+    lines = [
+        f"k={cfg.k} n={cfg.n}: {cfg.runs} runs (seed {cfg.seed}, lr {cfg.lr:g}, init N(0, {cfg.init_std:.4g}^2)); "
+        f"spurious {labs.count('spurious')} ({100 * result.spurious_fraction:.1f}%), "
+        f"global {labs.count('global')}, saddle {labs.count('saddle')}, unconverged {labs.count('unconverged')}; "
+        f"GD {result.gd_seconds:.1f}s, {result.throughput:.3g} run-steps/s",
+    ]
+    spurious = [c for c in result.classes if c.label == "spurious"]
+    lines.append(f"  {len(spurious)} distinct spurious classes (up to S_n x S_k symmetry):")
+    for i, c in enumerate(spurious, 1):
+        lines.append(
+            f"  #{i:<3d} loss {c.loss:.10f}  runs {c.count:4d}  lambda_min(H) {c.min_eig:.4e}  "
+            f"lambda_min(M) {c.min_eig_m:.4e}{'' if c.min_eig_m > 0 else '  (not a minimum for d > k)'}"
+        )
+    return "\n".join(lines)
