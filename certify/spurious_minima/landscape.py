@@ -96,14 +96,18 @@ def hessian(W, V):
 
     coef = alpha.sum(axis=-1) - beta.sum(axis=-1)  # (B, n)
     diag = 0.5 * eye_d + coef[..., None, None] * proj
-    diag = diag + xp.einsum("bij,bijp,bijq->bipq", alpha, n_ss, n_ss)
-    diag = diag - xp.einsum("bij,bijp,bijq->bipq", beta, n_st, n_st)
+    # sum_j alpha_ij n_ij n_ij^T as a batched matrix product (B, i, d, j) @ (B, i, j, d)
+    diag = diag + xp.swapaxes(n_ss * alpha[..., None], -1, -2) @ n_ss
+    diag = diag - xp.swapaxes(n_st * beta[..., None], -1, -2) @ n_st
 
-    offblk = ((math.pi - th_ss)[..., None, None] * eye_d
-              + s_ss[..., None, None] * (what[:, :, None, :, None] * what[:, None, :, None, :]
-                                         + n_ss[..., :, None] * m_ss[..., None, :])) / TWO_PI
-    offblk = offblk * off[None, :, :, None, None]  # (B, i, i', d, d)
-    H = offblk + eye_n[None, :, :, None, None] * diag[:, :, None, :, :]
+    # off-diagonal blocks: ((pi - t) I + s (w^_i w^_i'^T + n m^T)) / (2 pi), the rank-2 part as one matmul
+    left = xp.stack([xp.broadcast_to(what[:, :, None, :], n_ss.shape), n_ss], axis=-1)  # (B, i, i', d, 2)
+    right = xp.stack([xp.broadcast_to(what[:, None, :, :], m_ss.shape), m_ss], axis=-1)
+    H = (left * (s_ss / TWO_PI)[..., None, None]) @ xp.swapaxes(right, -1, -2)  # (B, i, i', d, d)
+    ar_d = xp.arange(d)
+    H[..., ar_d, ar_d] += ((math.pi - th_ss) / TWO_PI)[..., None]
+    ar_n = xp.arange(n)
+    H[:, ar_n, ar_n] = diag
     return H.transpose(0, 1, 3, 2, 4).reshape(B, n * d, n * d)
 
 

@@ -100,30 +100,34 @@ def initial_points(cfg: SearchConfig) -> np.ndarray:
 
 
 def gradient_descent(W, V, lr: float, steps: int, tol: float, progress=None, check_every: int = 50):
-    """Batched GD; runs whose gradient norm drops below ``tol`` stop moving.
+    """Batched GD; a run stops once its gradient norm is <= ``tol`` (converged
+    runs are dropped from the batch, so the cost follows the active runs).
 
     Returns (W, steps_taken_per_run, loop_steps)."""
     xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
     B = W.shape[0]
-    active = xp.ones(B, dtype=bool)
-    taken = xp.zeros(B, dtype=np.int64)
+    W = W.copy()
+    taken = np.zeros(B, dtype=np.int64)
+    idx = np.arange(B)  # runs still active
+    Wa = W
     step = 0
-    while step < steps:
+    while step < steps and idx.size:
         todo = min(check_every, steps - step)
         for _ in range(todo):
-            G = L.gradient(W, V)
-            W = W - (lr * active)[:, None, None] * G
-        taken += todo * active
+            G = L.gradient(Wa, V)
+            Wa = Wa - lr * G
+        taken[idx] += todo
         step += todo
-        gnorm = xp.sqrt(xp.sum(G * G, axis=(1, 2)))
-        active = active & ~(gnorm <= tol) & xp.isfinite(gnorm)
-        n_active = int(active.sum())
+        gnorm = to_numpy(xp.sqrt(xp.sum(G * G, axis=(1, 2))))
+        keep = ~(gnorm <= tol) & np.isfinite(gnorm)
+        W[idx] = Wa
+        if not keep.all():
+            idx = idx[keep]
+            Wa = Wa[xp.asarray(keep)]
         if progress is not None:
             progress.update(todo)
-            progress.set_postfix(active=n_active)
-        if n_active == 0:
-            break
-    return W, to_numpy(taken), step
+            progress.set_postfix(active=int(idx.size))
+    return W, taken, step
 
 
 def newton_polish(W: np.ndarray, V: np.ndarray, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
@@ -144,7 +148,7 @@ def newton_polish(W: np.ndarray, V: np.ndarray, steps: int = 30) -> tuple[np.nda
         better = np.isfinite(g) & (g < best_g)
         best[better] = W[better]
         best_g = np.where(better, g, best_g)
-        if np.all(best_g < 1e-15):
+        if not better.any() or np.all(best_g < 1e-15):
             break
     return best, best_g
 
