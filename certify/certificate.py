@@ -39,7 +39,11 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 class CertificateError(Exception):
-    """The certificate is malformed or does not prove its claim ("not proven")."""
+    """The certificate is malformed ("not proven")."""
+
+
+class NotProven(Exception):
+    """A rigorous computation could not establish what the certificate claims."""
 
 
 # --------------------------------------------------------------------------- reading

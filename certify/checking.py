@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .certificate import CertificateError, load_certificate
-from .interval import NotProven
+from .certificate import CertificateError, NotProven, load_certificate
 
 # kind -> module holding ``check`` (and optionally ``describe``)
 CHECKERS: dict[str, str] = {

@@ -23,9 +23,7 @@ from __future__ import annotations
 import numpy as np
 from flint import arb
 
-
-class NotProven(Exception):
-    """A rigorous computation could not establish what was needed."""
+from .certificate import NotProven  # noqa: F401  (re-exported)
 
 
 _INF = np.inf

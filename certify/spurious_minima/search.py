@@ -17,6 +17,7 @@ Pipeline (per k):
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from dataclasses import dataclass, field
@@ -130,26 +131,35 @@ def gradient_descent(W, V, lr: float, steps: int, tol: float, progress=None, che
     return W, taken, step
 
 
-def newton_polish(W: np.ndarray, V: np.ndarray, steps: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """Newton iterations on the host, keeping the best gradient seen per run."""
-    W = np.array(W, dtype=np.float64)
-    best = W.copy()
-    best_g = np.sqrt(np.sum(L.gradient(W, V) ** 2, axis=(1, 2)))
+def newton_polish(W, V, steps: int = 30):
+    """Batched Newton iterations (numpy or cupy, following W), keeping the best
+    gradient seen per run.  Returns (W, gradient norms)."""
+    xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
     B, n, k = W.shape
-    for _ in range(steps):
-        G = L.gradient(W, V).reshape(B, n * k)
-        H = L.hessian(W, V)
-        try:
-            delta = np.linalg.solve(H, G[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            delta = np.stack([np.linalg.lstsq(h, g, rcond=None)[0] for h, g in zip(H, G)])
-        W = W - delta.reshape(B, n, k)
-        g = np.sqrt(np.sum(L.gradient(W, V) ** 2, axis=(1, 2)))
-        better = np.isfinite(g) & (g < best_g)
-        best[better] = W[better]
-        best_g = np.where(better, g, best_g)
-        if not better.any() or np.all(best_g < 1e-15):
-            break
+
+    def gnorm(X):
+        return xp.sqrt(xp.sum(L.gradient(X, V) ** 2, axis=(1, 2)))
+
+    best = W.copy()
+    best_g = gnorm(W)
+    # singular or non-smooth points give inf/nan steps; those are discarded below
+    quiet = np.errstate(all="ignore") if xp is np else contextlib.nullcontext()
+    with quiet:
+        for _ in range(steps):
+            G = L.gradient(W, V).reshape(B, n * k)
+            H = L.hessian(W, V)
+            try:
+                delta = xp.linalg.solve(H, G[..., None])[..., 0]
+            except np.linalg.LinAlgError:  # numpy refuses exactly singular matrices
+                delta = (xp.linalg.pinv(H) @ G[..., None])[..., 0]
+            W = W - delta.reshape(B, n, k)
+            g = gnorm(W)
+            better = xp.isfinite(g) & (g < best_g)
+            best[better] = W[better]
+            best_g = xp.where(better, g, best_g)
+            W = xp.where(xp.isfinite(W), W, best)
+            if not bool(better.any()) or bool(xp.all(best_g < 1e-15)):
+                break
     return best, best_g
 
 
@@ -164,30 +174,34 @@ def same_orbit(a: MinimumClass, W: np.ndarray, loss: float, tol: float = 1e-6) -
     return bool(np.max(np.abs(orbit_key(a.point) - orbit_key(W))) < tol)
 
 
-def classify(W: np.ndarray, V: np.ndarray, grad_norm: np.ndarray):
-    """Per run: label, loss, smallest eigenvalues of H and M."""
-    loss = L.loss(W, V)
-    labels, eigs, eigs_m = [], [], []
-    for b in range(W.shape[0]):
+def smallest_eigenvalues(W, V, chunk: int):
+    """Smallest eigenvalues of H and M for each point (batched, numpy or cupy)."""
+    xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
+    lam, lam_m = [], []
+    for s in range(0, W.shape[0], chunk):
+        part = W[s:s + chunk]
+        lam.append(to_numpy(xp.linalg.eigvalsh(L.hessian(part, V))[:, 0]))
+        lam_m.append(to_numpy(xp.linalg.eigvalsh(L.m_matrix(part, V))[:, 0]))
+    if not lam:
+        return np.zeros(0), np.zeros(0)
+    return np.concatenate(lam), np.concatenate(lam_m)
+
+
+def classify(loss: np.ndarray, grad_norm: np.ndarray, eigs: np.ndarray) -> list[str]:
+    """Per run: global / spurious / saddle / unconverged."""
+    labels = []
+    for b in range(loss.size):
         if loss[b] < GLOBAL_LOSS:
             labels.append("global")
-            eigs.append(float("nan"))
-            eigs_m.append(float("nan"))
-            continue
-        H = L.hessian(W[b:b + 1], V)[0]
-        lam = float(np.linalg.eigvalsh(H)[0])
-        lam_m = float(np.linalg.eigvalsh(L.m_matrix(W[b:b + 1], V)[0])[0])
-        eigs.append(lam)
-        eigs_m.append(lam_m)
-        if not (grad_norm[b] < CONVERGED_GRAD) or not np.isfinite(lam):
+        elif not (grad_norm[b] < CONVERGED_GRAD) or not np.isfinite(eigs[b]):
             labels.append("unconverged")
-        elif lam > EIG_TOL:
+        elif eigs[b] > EIG_TOL:
             labels.append("spurious")
-        elif lam < -EIG_TOL:
+        elif eigs[b] < -EIG_TOL:
             labels.append("saddle")
         else:
             labels.append("unconverged")
-    return labels, loss, np.array(eigs), np.array(eigs_m)
+    return labels
 
 
 def group(W, labels, loss, eigs, eigs_m, grad_norm, run_ids) -> list[MinimumClass]:
@@ -237,15 +251,20 @@ def search(cfg: SearchConfig) -> SearchResult:
         bar.close()
     W = np.concatenate(finals)
     taken = np.concatenate(taken_all)
+    chunk = 64 if xp is np else 1024  # points per batched Hessian (memory ~ chunk * (n k)^2)
     loss0 = L.loss(W, V_host)
-    polish = loss0 >= GLOBAL_LOSS
     grad_norm = np.sqrt(np.sum(L.gradient(W, V_host) ** 2, axis=(1, 2)))
-    if polish.any():
-        idx = np.nonzero(polish)[0]
-        for s in range(0, idx.size, 64):
-            part = idx[s:s + 64]
-            W[part], grad_norm[part] = newton_polish(W[part], V_host, cfg.newton_steps)
-    labels, loss, eigs, eigs_m = classify(W, V_host, grad_norm)
+    idx = np.nonzero(loss0 >= GLOBAL_LOSS)[0]  # candidates for polishing (not global)
+    for s in range(0, idx.size, chunk):
+        part = idx[s:s + chunk]
+        Wp, gp = newton_polish(xp.asarray(W[part]), V, cfg.newton_steps)
+        W[part], grad_norm[part] = to_numpy(Wp), to_numpy(gp)
+    loss = L.loss(W, V_host)
+    eigs = np.full(cfg.runs, np.nan)
+    eigs_m = np.full(cfg.runs, np.nan)
+    idx = np.nonzero(loss >= GLOBAL_LOSS)[0]
+    eigs[idx], eigs_m[idx] = smallest_eigenvalues(xp.asarray(W[idx]), V, chunk)
+    labels = classify(loss, grad_norm, eigs)
     classes = group(W, labels, loss, eigs, eigs_m, grad_norm, np.arange(cfg.runs))
     return SearchResult(cfg, labels, classes, gd_seconds, loop_steps, int(taken.sum()))
 

@@ -1,0 +1,1 @@
+"""KKT points of the max-margin problem that are not local optima."""

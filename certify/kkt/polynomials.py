@@ -1,0 +1,205 @@
+"""Exact univariate polynomials over the rationals and their signs on (0, t0].
+
+TRUSTED (docs/kkt.md).  Pure standard library: ``fractions.Fraction`` only,
+no floating point anywhere.  Small on purpose: read it whole.
+
+A polynomial is a :class:`Poly` holding a tuple of ``Fraction`` coefficients
+in ascending powers of ``t`` (trailing zeros removed; the zero polynomial has
+no coefficients).
+
+Theorem used (Sturm, 1829; e.g. Basu-Pollack-Roy, *Algorithms in Real
+Algebraic Geometry*, Thm. 2.50): let q be a non-zero real polynomial,
+q_0 = q, q_1 = q', q_{k+1} = -rem(q_{k-1}, q_k) until the remainder is zero,
+and V(c) the number of sign changes (zeros dropped) in q_0(c), q_1(c), ....
+If a < b and q(a) != 0, q(b) != 0, the number of *distinct* real roots of q
+in (a, b) is V(a) - V(b).  (This holds whether or not q is square-free: the
+sequence is the square-free one multiplied by gcd(q, q'), which does not
+vanish at a or b.)  Multiplying a member of the sequence by a positive
+constant changes no sign, so each member is normalized to have leading
+coefficient of absolute value 1 (keeping its sign) to keep numbers small.
+
+:func:`sign_on_interval` decides the sign of p on (0, t0]: it writes
+p = t^k q with q(0) != 0 (t^k > 0 on (0, t0], so p and q have the same sign
+and roots there), requires q(t0) != 0 and V(0) - V(t0) = 0 (no root of q in
+(0, t0)), so q has no root in (0, t0] and, being continuous, has the sign of
+q(t0) on the whole interval.  Otherwise a root lies in (0, t0] and the sign
+is not constant: it raises NotProven.
+"""
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Iterable, Union
+
+from ..certificate import NotProven
+
+Number = Union[int, Fraction]
+
+
+class Poly:
+    """A polynomial with rational coefficients, ascending powers of t."""
+
+    __slots__ = ("c",)
+
+    def __init__(self, coeffs: Iterable[Number] = ()):
+        c = [Fraction(a) for a in coeffs]
+        while c and c[-1] == 0:
+            c.pop()
+        self.c: tuple[Fraction, ...] = tuple(c)
+
+    # ------------------------------------------------------------ basics
+    @staticmethod
+    def const(a: Number) -> "Poly":
+        return Poly((a,))
+
+    def is_zero(self) -> bool:
+        return not self.c
+
+    @property
+    def degree(self) -> int:
+        """Degree; -1 for the zero polynomial."""
+        return len(self.c) - 1
+
+    def __repr__(self) -> str:
+        return f"Poly({[str(a) for a in self.c]})"
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (int, Fraction)):
+            other = Poly.const(other)
+        return isinstance(other, Poly) and self.c == other.c
+
+    def __hash__(self) -> int:
+        return hash(self.c)
+
+    @staticmethod
+    def lift(x) -> "Poly":
+        if isinstance(x, Poly):
+            return x
+        if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
+            return Poly.const(x)
+        raise TypeError(f"cannot combine a polynomial with {type(x).__name__}")
+
+    # ------------------------------------------------------------ ring operations
+    def __add__(self, other) -> "Poly":
+        o = Poly.lift(other)
+        n = max(len(self.c), len(o.c))
+        a = self.c + (Fraction(0),) * (n - len(self.c))
+        b = o.c + (Fraction(0),) * (n - len(o.c))
+        return Poly(x + y for x, y in zip(a, b))
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "Poly":
+        return Poly(-x for x in self.c)
+
+    def __sub__(self, other) -> "Poly":
+        return self + (-Poly.lift(other))
+
+    def __rsub__(self, other) -> "Poly":
+        return Poly.lift(other) - self
+
+    def __mul__(self, other) -> "Poly":
+        o = Poly.lift(other)
+        if not self.c or not o.c:
+            return Poly()
+        out = [Fraction(0)] * (len(self.c) + len(o.c) - 1)
+        for i, x in enumerate(self.c):
+            if x == 0:
+                continue
+            for j, y in enumerate(o.c):
+                out[i + j] += x * y
+        return Poly(out)
+
+    __rmul__ = __mul__
+
+    def __call__(self, t: Number) -> Fraction:
+        """Exact value at a rational t (Horner)."""
+        t = Fraction(t)
+        acc = Fraction(0)
+        for a in reversed(self.c):
+            acc = acc * t + a
+        return acc
+
+    def derivative(self) -> "Poly":
+        return Poly(i * a for i, a in enumerate(self.c) if i > 0)
+
+    def rem(self, divisor: "Poly") -> "Poly":
+        """Remainder of division by a non-zero polynomial."""
+        if divisor.is_zero():
+            raise ZeroDivisionError("polynomial division by zero")
+        r = list(self.c)
+        d = divisor.c
+        lead = d[-1]
+        while len(r) >= len(d):
+            if r[-1] != 0:
+                f = r[-1] / lead
+                off = len(r) - len(d)
+                for k, dk in enumerate(d):
+                    r[off + k] -= f * dk
+            r.pop()  # the leading coefficient is now exactly zero
+            while r and r[-1] == 0:
+                r.pop()
+        return Poly(r)
+
+    def strip_t(self) -> tuple[int, "Poly"]:
+        """(k, q) with self = t^k q and q(0) != 0 (self non-zero)."""
+        k = 0
+        while k < len(self.c) and self.c[k] == 0:
+            k += 1
+        return k, Poly(self.c[k:])
+
+
+def _normalized(p: Poly) -> Poly:
+    lead = abs(p.c[-1])
+    return Poly(a / lead for a in p.c)
+
+
+def sturm_sequence(q: Poly) -> list[Poly]:
+    """q, q', -rem(...), ... (each scaled by a positive constant)."""
+    if q.is_zero():
+        raise ValueError("Sturm sequence of the zero polynomial")
+    seq = [_normalized(q)]
+    d = q.derivative()
+    if d.is_zero():
+        return seq
+    seq.append(_normalized(d))
+    while True:
+        r = -seq[-2].rem(seq[-1])
+        if r.is_zero():
+            return seq
+        seq.append(_normalized(r))
+
+
+def sign_changes(seq: list[Poly], t: Number) -> int:
+    signs = [v > 0 for v in (p(t) for p in seq) if v != 0]
+    return sum(1 for a, b in zip(signs, signs[1:]) if a != b)
+
+
+def count_roots_open(q: Poly, a: Number, b: Number) -> int:
+    """Number of distinct real roots of q in (a, b); requires a < b, q(a) != 0 != q(b)."""
+    a, b = Fraction(a), Fraction(b)
+    if not a < b:
+        raise ValueError("count_roots_open needs a < b")
+    if q(a) == 0 or q(b) == 0:
+        raise ValueError("count_roots_open needs q(a) != 0 and q(b) != 0")
+    seq = sturm_sequence(q)
+    return sign_changes(seq, a) - sign_changes(seq, b)
+
+
+def sign_on_interval(p: Poly, t0: Fraction) -> int:
+    """The constant sign of p on (0, t0]: +1, -1, or 0 when p is the zero polynomial.
+
+    Raises NotProven when p has a root in (0, t0] (its sign is then not
+    constant, or it vanishes somewhere).  Requires t0 > 0.
+    """
+    t0 = Fraction(t0)
+    if not t0 > 0:
+        raise NotProven(f"t0 must be positive, got {t0}")
+    if p.is_zero():
+        return 0
+    _, q = p.strip_t()
+    end = q(t0)
+    if end == 0:
+        raise NotProven(f"root at t = t0 = {t0}")
+    if q.degree >= 1 and count_roots_open(q, 0, t0) > 0:
+        raise NotProven(f"root inside (0, {t0}]")
+    return 1 if end > 0 else -1

@@ -1,0 +1,97 @@
+"""`certify kkt ...`, `certify check` / `certify show` on KKT certificates: exit codes, no tracebacks."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from certify.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+CERTS = ROOT / "certificates" / "kkt"
+
+
+def run(argv, capsys):
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse errors
+        code = exc.code
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    return code, out.out + out.err
+
+
+def test_check_and_show_kkt_certificates(capsys):
+    code, text = run(["check", str(CERTS)], capsys)
+    assert code == 0 and "4 proven, 0 not proven" in text
+    code, text = run(["show", str(CERTS / "relu_wide_angle.json")], capsys)
+    assert code == 0 and "two-layer ReLU" in text and "claims:" in text
+
+
+def test_check_tampered_file_fails(tmp_path, capsys):
+    c = json.loads((CERTS / "diagonal_depth2.json").read_text())
+    c["evidence"]["kkt_point"]["multipliers"][0] = "1"
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps(c))
+    code, text = run(["check", str(p)], capsys)
+    assert code == 1 and "NOT PROVEN" in text and "stationarity" in text
+
+
+def write(tmp_path, obj):
+    p = tmp_path / "data.json"
+    p.write_text(json.dumps(obj) if not isinstance(obj, str) else obj)
+    return str(p)
+
+
+@pytest.mark.parametrize("data, fragment", [
+    ({"x": [[0.5, 1]], "y": [1]}, "expected an exact rational"),
+    ({"x": [["1/2", "x"]], "y": [1]}, "expected an exact rational"),
+    ({"x": [["1", "2"], ["1"]], "y": [1, 1]}, "expected a list of 2 entries"),
+    ({"x": [["1", "2"]], "y": [3]}, "labels must be +1 or -1"),
+    ({"x": [["1", "2"]], "y": [1, -1]}, "one per example"),
+    ({"x": [], "y": []}, "non-empty"),
+    ("{not json", "not valid JSON"),
+])
+def test_search_bad_data_file(tmp_path, capsys, data, fragment):
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--data", write(tmp_path, data)], capsys)
+    assert code == 2 and "error:" in text and fragment in text, text
+
+
+def test_search_bad_arguments(tmp_path, capsys):
+    code, text = run(["kkt", "search", "--arch", "resnet", "--dataset", "wide-angle"], capsys)
+    assert code == 2 and "invalid choice" in text
+    code, text = run(["kkt", "search", "--arch", "diagonal_linear", "--depth", "1", "--dataset", "wide-angle"], capsys)
+    assert code == 2 and "--depth" in text
+    code, text = run(["kkt", "search", "--arch", "fully_connected_linear", "--depth", "3", "--hidden-widths", "2",
+                      "--dataset", "wide-angle"], capsys)
+    assert code == 2 and "--hidden-widths" in text
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu"], capsys)
+    assert code == 2 and "--data FILE or --dataset" in text
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--data", "x"], capsys)
+    assert code == 2
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--data", str(tmp_path / "missing.json")], capsys)
+    assert code == 2 and "cannot read" in text
+
+
+def test_search_never_overwrites(tmp_path, capsys):
+    out = tmp_path / "c.json"
+    out.write_text("{}")
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(out)], capsys)
+    assert code == 2 and "exists" in text and out.read_text() == "{}"
+
+
+def test_search_writes_a_checkable_certificate(tmp_path, capsys):
+    out = tmp_path / "gd.json"
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--width", "4", "--dataset", "wide-angle",
+                      "--seed", "5", "--tries", "1", "--out", str(out)], capsys)
+    assert code == 0, text
+    code, text = run(["check", str(out)], capsys)
+    assert code == 0 and "not a local optimum" in text
+
+
+def test_subprocess_bad_input_no_traceback(tmp_path):
+    p = write(tmp_path, {"x": [["1", "2"]], "y": ["+1.0"]})
+    r = subprocess.run([sys.executable, "-m", "certify", "kkt", "search", "--arch", "diagonal_linear", "--data", p],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 2 and "error:" in r.stderr and "Traceback" not in r.stderr
