@@ -81,12 +81,14 @@ def load_certificate(path: str | os.PathLike) -> dict:
     """Read a certificate file and check its envelope (format, version, kind, claim)."""
     path = Path(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise CertificateError(f"file is {size} bytes, larger than the {MAX_FILE_BYTES} allowed")
-        raw = path.read_bytes()
+        if not path.is_file():
+            raise CertificateError("cannot read file: " + ("not a regular file" if path.exists() else "no such file"))
+        with open(path, "rb") as fh:  # bounded read: the size limit holds whatever stat() says
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CertificateError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise CertificateError(f"file is larger than the {MAX_FILE_BYTES} bytes allowed")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -163,7 +165,10 @@ def get_int(obj: dict, key: str, ctx: str = "", lo: int | None = None, hi: int |
 def as_binary64(value: Any, where: str) -> float:
     """A JSON number as an exact, finite binary64 value (bool and strings rejected)."""
     if type(value) is int:
-        f = float(value)
+        try:
+            f = float(value)
+        except OverflowError:
+            raise CertificateError(f"{where}: integer out of the binary64 range") from None
         if f != value:  # exact comparison int vs float in Python
             raise CertificateError(f"{where}: integer {value} is not exactly a binary64 value")
         return f
@@ -227,12 +232,30 @@ def dumps(data: dict) -> str:
     return json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
 
 
+def _fsync_folder(folder: Path) -> None:
+    """Make the new directory entry durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def write_certificate(path: str | os.PathLike, data: dict, overwrite: bool = False) -> Path:
     """Write atomically: the file appears whole or not at all.
 
     Without ``overwrite`` an existing file is never replaced (``FileExistsError``);
     the check and the creation are one atomic step (a hard link of a complete
     temporary file).  With ``overwrite`` the old file is replaced atomically.
+    On file systems without hard links the name is claimed with O_CREAT|O_EXCL
+    and the complete file renamed over that empty placeholder (a crash in
+    between leaves an empty file, which no checker accepts).  The folder is
+    fsynced so the new entry survives a crash.
     """
     path = Path(path)
     text = dumps(data)
@@ -248,13 +271,14 @@ def write_certificate(path: str | os.PathLike, data: dict, overwrite: bool = Fal
             os.replace(tmp, path)
         else:
             try:
-                os.link(tmp, path)  # fails with FileExistsError if path exists
+                os.link(tmp, path)  # atomic; fails with FileExistsError if path exists
             except FileExistsError:
                 raise
-            except OSError:  # file systems without hard links
-                if path.exists():
-                    raise FileExistsError(path) from None
-                os.replace(tmp, path)
+            except OSError:  # file systems without hard links: claim the name first, atomically
+                fd_new = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)  # FileExistsError if taken
+                os.close(fd_new)
+                os.replace(tmp, path)  # replaces only our own empty placeholder
+        _fsync_folder(path.parent)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

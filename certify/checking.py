@@ -86,6 +86,8 @@ def expand_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[s
             files.extend(found)
         elif p.is_file():
             files.append(p)
+        elif p.exists():
+            missing.append(f"{p}: not a regular file or folder")
         else:
             missing.append(f"{p}: no such file or folder")
     return files, missing

@@ -3,7 +3,7 @@
 TRUSTED (docs/trust.md).  Imports no search code.
 
 Claim.  For the teacher-student objective F of docs/spurious-minima.md with
-n students and the orthonormal teacher V = I_k: F has a strict local
+n >= k students and the orthonormal teacher V = I_k (so min F = 0): F has a strict local
 minimum x* with F(x*) > 0 (so it is not a global minimum, whose value is 0)
 within Euclidean distance ``radius`` of the stored point x~; when
 ``input_dimensions`` is "all", the embedded point (zeros in the extra
@@ -60,6 +60,11 @@ def parse(cert: dict):
     n = get_int(claim, "n", "claim", lo=1, hi=MAX_PARAMETERS)
     if n * k > MAX_PARAMETERS:
         raise CertificateError(f"n*k = {n * k} exceeds the supported {MAX_PARAMETERS} parameters")
+    if n < k:
+        raise CertificateError(
+            f"claim.n = {n} < claim.k = {k}: with fewer students than teachers the global minimum of F is "
+            "positive, so F > 0 does not show a minimum is spurious (this kind needs n >= k)"
+        )
     teacher = get_str(claim, "teacher", "claim")
     if teacher != "identity":
         raise CertificateError(f"claim.teacher must be 'identity' (V = I_k), got {teacher!r}")

@@ -56,6 +56,10 @@ def _configs(args):
         raise UserError("--batch must be positive")
     if args.n is not None and not 1 <= args.n <= 50:
         raise UserError("--n must be between 1 and 50")
+    if args.seed < 0:
+        raise UserError("--seed must be a non-negative integer")
+    if getattr(args, "max_per_k", 1) < 1:
+        raise UserError("--max-per-k must be at least 1")
     if args.lr is not None and not args.lr > 0:
         raise UserError("--lr must be positive")
     if args.backend == "cupy":
@@ -63,7 +67,11 @@ def _configs(args):
 
         if not cupy_available():
             raise UserError("--backend cupy: cupy is not installed or no GPU is visible (pip install certify[gpu])")
-    for k in parse_k_list(args.k):
+    ks = parse_k_list(args.k)
+    if args.n is not None and args.n < max(ks):
+        raise UserError(f"--n {args.n} < k = {max(ks)}: with fewer students than teachers the global minimum "
+                        "is positive, so minima cannot be classified as spurious by their loss")
+    for k in ks:
         yield SearchConfig(k=k, n=args.n, runs=args.runs, seed=args.seed, steps=args.steps, lr=args.lr,
                            gd_tol=args.gd_tol, backend=args.backend, batch=args.batch,
                            progress=not args.no_progress)

@@ -133,7 +133,9 @@ def gradient_descent(W, V, lr: float, steps: int, tol: float, progress=None, che
 
 def newton_polish(W, V, steps: int = 30):
     """Batched Newton iterations (numpy or cupy, following W), keeping the best
-    gradient seen per run.  Returns (W, gradient norms)."""
+    gradient seen per run; each run stops by itself (3 steps without
+    improvement, or |grad| < 1e-15), so its result does not depend on the
+    batch.  Returns (W, gradient norms)."""
     xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
     B, n, k = W.shape
 
@@ -142,6 +144,9 @@ def newton_polish(W, V, steps: int = 30):
 
     best = W.copy()
     best_g = gnorm(W)
+    active = xp.isfinite(best_g) & (best_g >= 1e-15)  # each run stops on its own ...
+    stalled = xp.zeros(B, dtype=np.int64)  # ... after `patience` steps without improvement
+    patience = 3
     # singular or non-smooth points give inf/nan steps; those are discarded below
     quiet = np.errstate(all="ignore") if xp is np else contextlib.nullcontext()
     with quiet:
@@ -152,13 +157,15 @@ def newton_polish(W, V, steps: int = 30):
                 delta = xp.linalg.solve(H, G[..., None])[..., 0]
             except np.linalg.LinAlgError:  # numpy refuses exactly singular matrices
                 delta = (xp.linalg.pinv(H) @ G[..., None])[..., 0]
-            W = W - delta.reshape(B, n, k)
+            W = xp.where(active[:, None, None], W - delta.reshape(B, n, k), W)
             g = gnorm(W)
-            better = xp.isfinite(g) & (g < best_g)
+            better = active & xp.isfinite(g) & (g < best_g)
             best[better] = W[better]
             best_g = xp.where(better, g, best_g)
+            stalled = xp.where(better, 0, stalled + 1)
+            active = active & (stalled < patience) & (best_g >= 1e-15)
             W = xp.where(xp.isfinite(W), W, best)
-            if not bool(better.any()) or bool(xp.all(best_g < 1e-15)):
+            if not bool(active.any()):
                 break
     return best, best_g
 

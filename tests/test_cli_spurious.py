@@ -1,0 +1,139 @@
+"""`certify search` and `certify prove` for spurious minima (the untrusted producer side)."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from certify.checking import check_file
+
+
+def test_search_prints_summary(run_cli):
+    rc, out, err = run_cli("search", "--k", "6", "--runs", "50", "--no-progress")
+    assert rc == 0, err
+    assert "k=6 n=6: 50 runs (seed 0" in out
+    assert "distinct spurious classes" in out
+    assert "Traceback" not in err
+
+
+def test_search_writes_json_summary(run_cli, tmp_path):
+    path = tmp_path / "summary.json"
+    rc, out, err = run_cli("search", "--k", "6", "--runs", "300", "--no-progress", "--json", path)
+    assert rc == 0, err
+    rows = json.loads(path.read_text())
+    assert len(rows) == 1 and rows[0]["k"] == 6 and rows[0]["runs"] == 300
+    assert rows[0]["spurious_classes"] == 1
+    assert abs(rows[0]["classes"][0]["loss"] - 0.02508058) < 1e-7
+    assert f"summary written to {path}" in out
+
+
+def test_prove_writes_a_certificate_that_checks(run_cli, tmp_path):
+    out_dir = tmp_path / "certs"
+    args = ("prove", "--k", "6", "--runs", "300", "--seed", "0", "--no-progress", "--out", out_dir)
+    rc, out, err = run_cli(*args)
+    assert rc == 0, err
+    files = sorted(out_dir.glob("*.json"))
+    assert [f.name for f in files] == ["relu-k06-n06-loss0.02508058.json"]
+    assert "1 certificate(s) written" in out and "wrote " in out
+    v = check_file(files[0])
+    assert v.proven, v.message
+    assert "every d >= k" in v.message
+    rc, out2, err = run_cli("check", out_dir)
+    assert rc == 0 and "1 proven, 0 not proven" in out2
+    assert not [p for p in out_dir.iterdir() if p.name.startswith(".")]  # no temp files
+
+    # again: the existing file is not overwritten
+    original = files[0].read_bytes()
+    files[0].write_bytes(original.replace(b'"seed": 0', b'"seed": 0 '))  # mark the file
+    marked = files[0].read_bytes()
+    assert marked != original
+    rc, out, err = run_cli(*args)
+    assert rc == 0
+    assert "exists" in out and "not overwritten" in out and "--overwrite" in out
+    assert "0 certificate(s) written" in out
+    assert files[0].read_bytes() == marked
+
+    # --overwrite replaces it
+    rc, out, err = run_cli(*args, "--overwrite")
+    assert rc == 0
+    assert "1 certificate(s) written" in out
+    assert files[0].read_bytes() != marked
+    assert check_file(files[0]).proven
+
+
+def test_prove_dims_k(run_cli, tmp_path):
+    rc, out, err = run_cli("prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path, "--dims", "k")
+    assert rc == 0
+    (f,) = tmp_path.glob("*.json")
+    cert = json.loads(f.read_text())
+    assert cert["claim"]["input_dimensions"] == "k"
+    v = check_file(f)
+    assert v.proven and "d = k" in v.message
+
+
+def test_prove_reports_when_nothing_found(run_cli, tmp_path):
+    rc, out, err = run_cli("prove", "--k", "6", "--runs", "3", "--no-progress", "--out", tmp_path)
+    assert rc == 0
+    assert "0 certificate(s) written" in out
+    assert "no spurious minimum found for k = [6]" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--k", "abc"], "--k"),
+    (["--k", "0"], "between 1 and 50"),
+    (["--k", "51"], "between 1 and 50"),
+    (["--k", "8-6"], "--k"),
+    (["--k", "6-"], "--k"),
+    (["--k", ""], "--k"),
+    (["--runs", "0"], "--runs"),
+    (["--runs", "-5"], "--runs"),
+    (["--steps", "0"], "--steps"),
+    (["--batch", "0"], "--batch"),
+    (["--n", "0"], "--n"),
+    (["--lr", "-1"], "--lr"),
+    (["--lr", "nan"], "--lr"),
+    (["--lr", "0"], "--lr"),
+])
+@pytest.mark.parametrize("command", ["search", "prove"])
+def test_bad_input_exits_2(run_cli, tmp_path, command, args, msg):
+    extra = ["--out", str(tmp_path)] if command == "prove" else []
+    rc, out, err = run_cli(command, *args, "--no-progress", *extra)
+    assert rc == 2
+    assert "error:" in err and msg in err
+    assert "Traceback" not in out + err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_backend_cupy_without_cupy_exits_2(run_cli):
+    from certify.arrays import cupy_available
+
+    if cupy_available():
+        pytest.skip("cupy and a GPU are available here")
+    rc, out, err = run_cli("search", "--k", "6", "--runs", "5", "--backend", "cupy", "--no-progress")
+    assert rc == 2
+    assert "error:" in err and "cupy" in err
+    assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize("args", [["--runs", "abc"], ["--backend", "torch"], ["--k"], ["--bogus"]])
+def test_argparse_errors_exit_2(run_cli, args):
+    rc, out, err = run_cli("search", *args)
+    assert rc == 2 and "error:" in err and "Traceback" not in err
+
+
+def test_bad_input_subprocess(run_subprocess):
+    res = run_subprocess("search", "--k", "abc", "--no-progress")
+    assert res.returncode == 2
+    assert "error:" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_negative_seed_is_a_usage_error(run_cli):
+    rc, out, err = run_cli("search", "--k", "6", "--runs", "5", "--seed", "-1", "--no-progress")
+    assert rc == 2 and "--seed" in err
+
+
+def test_negative_max_per_k_is_a_usage_error(run_cli, tmp_path):
+    rc, out, err = run_cli("prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path,
+                           "--max-per-k", "-1")
+    assert rc == 2 and "--max-per-k" in err
