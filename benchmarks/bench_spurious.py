@@ -24,20 +24,34 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+def _timed_check(paths: list[str]) -> tuple[float, int, str, int]:
+    """Wall seconds, exit code, last line and peak RSS (KiB) of `certify check -q PATHS` in a fresh process."""
+    import resource
+
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "certify", "check", "-q", *paths],
+                          capture_output=True, text=True, cwd=ROOT)
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # max over children so far
+    last = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    return wall, proc.returncode, last, rss
+
+
 def bench_check(folder: Path) -> None:
     from certify.checking import check_file, expand_paths
 
-    t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "certify", "check", "-q", str(folder)],
-                          capture_output=True, text=True, cwd=ROOT)
-    wall = time.perf_counter() - t0
-    print(f"[check] `certify check {folder.relative_to(ROOT)}`: {wall:.2f} s wall, exit {proc.returncode}, "
-          f"{proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ''}")
+    search_set = sorted(str(p.relative_to(ROOT)) for p in folder.glob("relu-k*.json"))
+    wall, rc, last, rss = _timed_check(search_set)
+    print(f"[check] k = 6..20 search certificates ({len(search_set)} files): {wall:.2f} s wall, exit {rc}, {last}")
+    wall, rc, last, rss = _timed_check([str(folder.relative_to(ROOT))])
+    print(f"[check] `certify check {folder.relative_to(ROOT)}` (all): {wall:.2f} s wall, exit {rc}, {last}; "
+          f"peak RSS of the check processes {rss / 1024:.0f} MiB")
     files, _ = expand_paths([folder])
     for f in files:
         t0 = time.perf_counter()
         v = check_file(f)
-        print(f"[check]   {f.name}: {time.perf_counter() - t0:.3f} s {'proven' if v.proven else 'NOT PROVEN'}")
+        print(f"[check]   {f.relative_to(folder)}: {time.perf_counter() - t0:.3f} s "
+              f"{'proven' if v.proven else 'NOT PROVEN'}")
 
 
 def bench_throughput(k: int, backend: str, runs: int = 500, steps: int = 200) -> float:
@@ -97,6 +111,7 @@ def main() -> None:
 
     import os
 
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the certify command does
     print(f"[env] {os.cpu_count()} CPUs, python {sys.version.split()[0]}")
     if not args.skip_check:
         bench_check(ROOT / "certificates" / "spurious_minima")

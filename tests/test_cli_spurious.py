@@ -137,3 +137,14 @@ def test_negative_max_per_k_is_a_usage_error(run_cli, tmp_path):
     rc, out, err = run_cli("prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path,
                            "--max-per-k", "-1")
     assert rc == 2 and "--max-per-k" in err
+
+
+def test_prove_symmetric_family(run_cli, tmp_path):
+    """k = 5: the symmetric critical point is a saddle (nothing written); k = 6, 7: certified minima."""
+    rc, out, err = run_cli("prove", "--family", "symmetric", "--k", "5-7", "--out", tmp_path)
+    assert rc == 0, err
+    assert "k=5: symmetric critical point" in out and "not a minimum" in out
+    files = sorted(p.name for p in tmp_path.glob("*.json"))
+    assert files == ["relu-k06-n06-loss0.05566858.json", "relu-k07-n07-loss0.06221098.json"]
+    rc, out, err = run_cli("check", tmp_path)
+    assert rc == 0 and "2 proven, 0 not proven" in out

@@ -26,7 +26,7 @@ def parse_k_list(text: str) -> list[int]:
     except ValueError:
         raise UserError(f"--k: expected a number, a range A-B or a comma list, got {text!r}") from None
     for k in ks:
-        if not 1 <= k <= 50:
+        if not 1 <= k <= 50:  # the checker handles n k <= 2500
             raise UserError(f"--k: k must be between 1 and 50, got {k}")
     return ks
 
@@ -126,10 +126,15 @@ def _cmd_search(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .prove import prove_classes
+    from .prove import prove_classes, prove_symmetric_family
     from .search import search, summary
 
     out = Path(args.out)
+    if args.family == "symmetric":
+        written = prove_symmetric_family(parse_k_list(args.k), out, all_dims=(args.dims == "all"),
+                                         overwrite=args.overwrite)
+        print(f"{len(written)} certificate(s) written to {out}")
+        return 0
     total = 0
     missing = []
     for cfg in _configs(args):
@@ -160,4 +165,7 @@ def register(subparsers) -> None:
                    help="claim every input dimension d >= k (default) or only d = k")
     p.add_argument("--max-per-k", type=int, default=1, help="certificates per k (lowest loss first; default 1)")
     p.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
+    p.add_argument("--family", choices=("search", "symmetric"), default="search",
+                   help="'search': random GD runs (default); 'symmetric': the fully symmetric family "
+                        "w_i = a e_i + b (1 - e_i), by Newton from a closed-form start (no search)")
     p.set_defaults(func=_cmd_prove)

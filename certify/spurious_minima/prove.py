@@ -106,3 +106,58 @@ def prove_classes(classes: list[MinimumClass], cfg: SearchConfig, out_dir: Path,
         log(f"wrote {path}: {proof.summary}")
         written.append(path)
     return written
+
+
+def symmetric_family_point(k: int) -> np.ndarray | None:
+    """The fully symmetric critical point w_i = a e_i + b (1 - e_i) (isotropy the
+    diagonal S_k), polished by Newton from a ~ -1 + 2/k, b ~ 2/k.  Untrusted;
+    returns None if Newton does not converge."""
+    from . import landscape as L
+    from .search import newton_polish
+
+    W = np.full((1, k, k), 2.0 / k)
+    W[0, np.arange(k), np.arange(k)] = -1.0 + 2.0 / k
+    W, g = newton_polish(W, L.identity_teacher(k), 60)
+    return W[0] if g[0] < 1e-12 else None
+
+
+def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, overwrite: bool = False,
+                           log=print) -> list[Path]:
+    """Certify the symmetric family for each k (a saddle for small k: then nothing is written)."""
+    from . import landscape as L
+
+    written = []
+    for k in ks:
+        W = symmetric_family_point(k)
+        if W is None:
+            log(f"k={k}: Newton did not converge to the symmetric critical point")
+            continue
+        V = L.identity_teacher(k)
+        lam = float(np.linalg.eigvalsh(L.hessian(W[None], V)[0])[0])
+        lam_m = float(np.linalg.eigvalsh(L.m_matrix(W[None], V)[0])[0])
+        loss = float(L.loss(W[None], V)[0])
+        if lam <= 0 or (all_dims and lam_m <= 0):
+            log(f"k={k}: symmetric critical point (loss {loss:.8f}) is not a minimum "
+                f"(lambda_min(H) = {lam:.3e}, lambda_min(M) = {lam_m:.3e}); skipped")
+            continue
+        provenance = {
+            "produced_by": f"certify {__version__} (certify prove --family symmetric)",
+            "date": datetime.date.today().isoformat(),
+            "search": "Newton from the symmetric ansatz w_i = a e_i + b (1 - e_i), a = -1 + 2/k, b = 2/k",
+            "a": float(W[0, 0]), "b": float(W[0, 1]) if k > 1 else 0.0,
+            "loss_estimate": loss, "hessian_min_eigenvalue_estimate": lam, "m_min_eigenvalue_estimate": lam_m,
+        }
+        try:
+            cert, proof = certify_candidate(W, lam, all_dims, provenance)
+        except NotProven as exc:
+            log(f"k={k}: symmetric minimum NOT certified: {exc}")
+            continue
+        path = out_dir / file_name(k, k, loss)
+        try:
+            write_certificate(path, cert, overwrite=overwrite)
+        except FileExistsError:
+            log(f"exists, not overwritten: {path} (use --overwrite to replace)")
+            continue
+        log(f"wrote {path}: {proof.summary}")
+        written.append(path)
+    return written
