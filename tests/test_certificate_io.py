@@ -415,3 +415,13 @@ def test_size_limit_holds_for_non_regular_files(tmp_path, monkeypatch):
             except OSError:
                 pass
         t.join(5)
+
+
+def test_written_certificate_is_readable_by_others(tmp_path):
+    """mkstemp creates 0600 files; certificates are for publishing (mode follows the umask)."""
+    old = os.umask(0o022)
+    try:
+        p = write_certificate(tmp_path / "c.json", ENVELOPE)
+    finally:
+        os.umask(old)
+    assert (p.stat().st_mode & 0o777) == 0o644

@@ -1,0 +1,103 @@
+"""Exact binary numbers m * 2**e written as hexadecimal floating-point strings.
+
+TRUSTED (read by the checker).  Imports only the standard library, python-flint
+and certify.certificate.
+
+Why not JSON numbers: Hermite tails reach 2**-1000 and below, under binary64's
+normal range, where a JSON number would lose digits or underflow to 0.  A
+number in a hermite-expansion certificate is therefore a string in the C99
+``%a`` / Python ``float.hex()`` notation, with an exponent of any size::
+
+    "0x1.921fb54442d18p+1"      # = 0x1921fb54442d18 * 2**(1 - 52)
+    "-0x1.8p-1100"              # = -3 * 2**-1101   (not a binary64 number)
+    "0x0p+0"                    # zero
+
+Grammar: ``-?0x[0-9a-f](\\.[0-9a-f]{1,13})?p[+-]?[0-9]{1,6}`` (lower case; at
+most 13 fraction digits, i.e. 53 significant bits).  The value is exactly
+``sign * int(digits, 16) * 2**(exponent - 4 * number_of_fraction_digits)``;
+no rounding happens anywhere.  Exponents beyond +-100000 are refused.
+"""
+from __future__ import annotations
+
+import re
+
+from flint import arb
+
+from ..certificate import CertificateError
+
+MAX_EXPONENT = 100_000
+_HEX = re.compile(r"^(-?)0x([0-9a-f])(?:\.([0-9a-f]{1,13}))?p([+-]?[0-9]{1,6})$")
+
+
+def parse(value, where: str) -> tuple[int, int]:
+    """A hexfloat string as an exact pair (m, e) with value m * 2**e."""
+    if not isinstance(value, str):
+        raise CertificateError(
+            f"{where}: expected a hexadecimal float string such as '0x1.8p-3', got {type(value).__name__} {value!r}"
+        )
+    match = _HEX.match(value)
+    if match is None:
+        raise CertificateError(f"{where}: malformed hexadecimal float {value[:60]!r} (expected e.g. '0x1.8p-3')")
+    sign, lead, frac, exp = match.groups()
+    frac = frac or ""
+    e = int(exp)
+    if abs(e) > MAX_EXPONENT:
+        raise CertificateError(f"{where}: exponent {e} is out of range (|e| <= {MAX_EXPONENT})")
+    m = int(lead + frac, 16)
+    if sign:
+        m = -m
+    return m, e - 4 * len(frac)
+
+
+def to_arb(pair: tuple[int, int]) -> arb:
+    """The exact value m * 2**e as an arb ball of radius 0."""
+    m, e = pair
+    return arb((m, e))
+
+
+# ----------------------------------------------------------------- writing (producer side)
+
+
+def _round(m: int, e: int, up: bool, bits: int = 53) -> tuple[int, int]:
+    """m * 2**e rounded to `bits` significant bits, toward +inf if up else -inf."""
+    if m == 0:
+        return 0, 0
+    extra = abs(m).bit_length() - bits
+    if extra > 0:
+        m = -((-m) >> extra) if up else (m >> extra)  # >> is floor division by 2**extra
+        e += extra
+    return m, e
+
+
+def format_pair(m: int, e: int) -> str:
+    """(m, e) with |m| < 2**53 as a canonical hexfloat string (exact)."""
+    if m == 0:
+        return "0x0p+0"
+    sign = "-" if m < 0 else ""
+    m = abs(m)
+    if m.bit_length() > 53:
+        raise ValueError("mantissa has more than 53 bits")
+    shift = 53 - m.bit_length()
+    m <<= shift
+    e -= shift
+    frac = m - (1 << 52)
+    return f"{sign}0x1.{frac:013x}p{e + 52:+d}"
+
+
+def _arb_pair(x: arb) -> tuple[int, int]:
+    if not x.is_finite() or not x.is_exact():
+        raise ValueError("expected an exact finite arb value")
+    m, e = x.mid().man_exp()
+    return int(m), int(e)
+
+
+def lower_string(x: arb) -> str:
+    """A hexfloat string <= every point of the ball x."""
+    m, e = _arb_pair(x.lower())
+    return format_pair(*_round(m, e, up=False))
+
+
+def upper_string(x: arb) -> str:
+    """A hexfloat string >= every point of the ball x."""
+    m, e = _arb_pair(x.upper())
+    return format_pair(*_round(m, e, up=True))
