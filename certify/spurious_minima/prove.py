@@ -73,6 +73,26 @@ def file_name(n: int, k: int, loss: float) -> str:
     return f"relu-k{k:02d}-n{n:02d}-loss{loss:.8f}.json"
 
 
+def certify_and_write(point: np.ndarray, min_eig: float, loss: float, all_dims: bool, provenance: dict,
+                      out_dir: Path, overwrite: bool, log, what: str) -> Path | None:
+    """Certify one candidate and write it (never over an existing file unless
+    ``overwrite``); returns the path written, or None (with the reason logged)."""
+    try:
+        cert, proof = certify_candidate(point, min_eig, all_dims, provenance)
+    except NotProven as exc:
+        log(f"{what} NOT certified: {exc}")
+        return None
+    n, k = point.shape
+    path = out_dir / file_name(n, k, loss)
+    try:
+        write_certificate(path, cert, overwrite=overwrite)
+    except FileExistsError:
+        log(f"exists, not overwritten: {path} (use --overwrite to replace)")
+        return None
+    log(f"wrote {path}: {proof.summary}")
+    return path
+
+
 def prove_classes(classes: list[MinimumClass], cfg: SearchConfig, out_dir: Path, all_dims: bool = True,
                   overwrite: bool = False, max_per_k: int | None = None, log=print) -> list[Path]:
     written = []
@@ -92,19 +112,10 @@ def prove_classes(classes: list[MinimumClass], cfg: SearchConfig, out_dir: Path,
             "hessian_min_eigenvalue_estimate": c.min_eig,
             "m_min_eigenvalue_estimate": c.min_eig_m,
         }
-        try:
-            cert, proof = certify_candidate(c.point, c.min_eig, all_dims, provenance)
-        except NotProven as exc:
-            log(f"k={cfg.k}: class with loss {c.loss:.8f} NOT certified: {exc}")
-            continue
-        path = out_dir / file_name(cfg.n, cfg.k, c.loss)
-        try:
-            write_certificate(path, cert, overwrite=overwrite)
-        except FileExistsError:
-            log(f"exists, not overwritten: {path} (use --overwrite to replace)")
-            continue
-        log(f"wrote {path}: {proof.summary}")
-        written.append(path)
+        path = certify_and_write(c.point, c.min_eig, c.loss, all_dims, provenance, out_dir, overwrite, log,
+                                 what=f"k={cfg.k}: class with loss {c.loss:.8f}")
+        if path is not None:
+            written.append(path)
     return written
 
 
@@ -147,17 +158,8 @@ def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, 
             "a": float(W[0, 0]), "b": float(W[0, 1]) if k > 1 else 0.0,
             "loss_estimate": loss, "hessian_min_eigenvalue_estimate": lam, "m_min_eigenvalue_estimate": lam_m,
         }
-        try:
-            cert, proof = certify_candidate(W, lam, all_dims, provenance)
-        except NotProven as exc:
-            log(f"k={k}: symmetric minimum NOT certified: {exc}")
-            continue
-        path = out_dir / file_name(k, k, loss)
-        try:
-            write_certificate(path, cert, overwrite=overwrite)
-        except FileExistsError:
-            log(f"exists, not overwritten: {path} (use --overwrite to replace)")
-            continue
-        log(f"wrote {path}: {proof.summary}")
-        written.append(path)
+        path = certify_and_write(W, lam, loss, all_dims, provenance, out_dir, overwrite, log,
+                                 what=f"k={k}: symmetric minimum")
+        if path is not None:
+            written.append(path)
     return written
