@@ -103,12 +103,17 @@ def _plot_fractions(rows, path):
 
 
 def _cmd_search(args) -> int:
+    from ..cli import UserError
+
     from .search import search, summary
 
     rows = []
+    results = []
     for cfg in _configs(args):
         result = search(cfg)
         print(summary(result), flush=True)
+        if args.candidates:
+            results.append(result)
         rows.append({
             "k": cfg.k, "n": cfg.n, "runs": cfg.runs, "seed": cfg.seed,
             "spurious_fraction": result.spurious_fraction,
@@ -117,6 +122,15 @@ def _cmd_search(args) -> int:
                         for c in result.classes if c.label == "spurious"],
             "gd_seconds": result.gd_seconds, "run_steps_per_second": result.throughput,
         })
+    if args.candidates:
+        from ..certificate import write_certificate
+        from .candidates import candidates_data
+
+        try:
+            write_certificate(args.candidates, candidates_data(results))
+        except FileExistsError:
+            raise UserError(f"{args.candidates} exists; not overwritten") from None
+        print(f"candidates written to {args.candidates} (certify them with `certify prove --candidates`)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
         print(f"summary written to {args.json}")
@@ -130,6 +144,19 @@ def _cmd_prove(args) -> int:
     from .search import search, summary
 
     out = Path(args.out)
+    if args.candidates:
+        from ..cli import UserError
+        from .prove import prove_candidates_file
+
+        if args.max_per_k < 1:
+            raise UserError("--max-per-k must be at least 1")
+        try:
+            written = prove_candidates_file(Path(args.candidates), out, all_dims=(args.dims == "all"),
+                                            overwrite=args.overwrite, max_per_k=args.max_per_k)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"--candidates {args.candidates}: cannot read candidates ({exc})") from None
+        print(f"{len(written)} certificate(s) written to {out}")
+        return 0
     if args.family == "symmetric":
         written = prove_symmetric_family(parse_k_list(args.k), out, all_dims=(args.dims == "all"),
                                          overwrite=args.overwrite)
@@ -156,6 +183,8 @@ def register(subparsers) -> None:
     _add_common(p)
     p.add_argument("--json", metavar="FILE", help="also write the per-k summary as JSON")
     p.add_argument("--plot", metavar="PNG", help="plot the spurious fraction and classes against k")
+    p.add_argument("--candidates", metavar="FILE",
+                   help="write the spurious classes found (points, estimates) for `certify prove --candidates`")
     p.set_defaults(func=_cmd_search)
 
     p = subparsers.add_parser("prove", help="search, polish and write certificates (never overwrites silently)")
@@ -165,6 +194,8 @@ def register(subparsers) -> None:
                    help="claim every input dimension d >= k (default) or only d = k")
     p.add_argument("--max-per-k", type=int, default=1, help="certificates per k (lowest loss first; default 1)")
     p.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
+    p.add_argument("--candidates", metavar="FILE",
+                   help="certify the candidates in FILE (from `certify search --candidates`) instead of searching")
     p.add_argument("--family", choices=("search", "symmetric"), default="search",
                    help="'search': random GD runs (default); 'symmetric': the fully symmetric family "
                         "w_i = a e_i + b (1 - e_i), by Newton from a closed-form start (no search)")

@@ -18,6 +18,7 @@ from ..certificate import FORMAT, FORMAT_VERSION, CertificateError, write_certif
 from ..checking import check_data
 from ..interval import NotProven
 from .check import KIND
+from .candidates import CANDIDATES_FORMAT
 from .search import MinimumClass, SearchConfig
 
 
@@ -162,4 +163,36 @@ def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, 
                                  what=f"k={k}: symmetric minimum")
         if path is not None:
             written.append(path)
+    return written
+
+
+# ------------------------------------------------------------------ candidates files
+
+
+def prove_candidates_file(path: Path, out_dir: Path, all_dims: bool = True, overwrite: bool = False,
+                          max_per_k: int | None = None, log=print) -> list[Path]:
+    """Certify the candidates of one or more searches stored in a candidates file."""
+    import json
+
+    data = json.loads(Path(path).read_text())
+    if not isinstance(data, dict) or data.get("format") != CANDIDATES_FORMAT or data.get("kind") != KIND:
+        raise ValueError(f"not a {CANDIDATES_FORMAT} file for {KIND}")
+    written = []
+    for s in data["searches"]:
+        cands = sorted(s["candidates"], key=lambda c: c["loss"])
+        cands = [c for c in cands if c["min_eig_m"] > 0 or not all_dims][:max_per_k]
+        for c in cands:
+            point = np.array(c["point"], dtype=np.float64)
+            provenance = {
+                "produced_by": f"certify {__version__} (certify prove --candidates)",
+                "date": datetime.date.today().isoformat(),
+                "search": f"batched gradient descent ({s['backend']}) + Newton polishing",
+                "seed": s["seed"], "run": c["runs"][0], "runs_in_class": len(c["runs"]), "runs_total": s["runs"],
+                "lr": s["lr"], "init_std": s["init_std"], "loss_estimate": c["loss"],
+                "hessian_min_eigenvalue_estimate": c["min_eig"], "m_min_eigenvalue_estimate": c["min_eig_m"],
+            }
+            p = certify_and_write(point, c["min_eig"], c["loss"], all_dims, provenance, out_dir, overwrite, log,
+                                  what=f"k={s['k']}: class with loss {c['loss']:.8f}")
+            if p is not None:
+                written.append(p)
     return written

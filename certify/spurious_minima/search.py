@@ -181,6 +181,13 @@ def same_orbit(a: MinimumClass, W: np.ndarray, loss: float, tol: float = 1e-6) -
     return bool(np.max(np.abs(orbit_key(a.point) - orbit_key(W))) < tol)
 
 
+def hessian_chunk(n: int, k: int, gpu: bool) -> int:
+    """Points per batched Hessian: the Hessian code holds ~8 arrays of chunk*(n k)^2
+    doubles; budget 1 GB on the host, 16 GB on a GPU."""
+    budget = (16 if gpu else 1) * 2**30
+    return int(max(1, min(1024 if gpu else 64, budget // (8 * 8 * (n * k) ** 2))))
+
+
 def smallest_eigenvalues(W, V, chunk: int):
     """Smallest eigenvalues of H and M for each point (batched, numpy or cupy)."""
     xp = get_xp("cupy") if type(W).__module__.startswith("cupy") else np
@@ -258,7 +265,7 @@ def search(cfg: SearchConfig) -> SearchResult:
         bar.close()
     W = np.concatenate(finals)
     taken = np.concatenate(taken_all)
-    chunk = 64 if xp is np else 1024  # points per batched Hessian (memory ~ chunk * (n k)^2)
+    chunk = hessian_chunk(cfg.n, cfg.k, gpu=xp is not np)
     loss0 = L.loss(W, V_host)
     grad_norm = np.sqrt(np.sum(L.gradient(W, V_host) ** 2, axis=(1, 2)))
     idx = np.nonzero(loss0 >= GLOBAL_LOSS)[0]  # candidates for polishing (not global)
