@@ -148,3 +148,23 @@ def test_prove_symmetric_family(run_cli, tmp_path):
     assert files == ["relu-k06-n06-loss0.05566858.json", "relu-k07-n07-loss0.06221098.json"]
     rc, out, err = run_cli("check", tmp_path)
     assert rc == 0 and "2 proven, 0 not proven" in out
+
+
+def test_candidates_round_trip(run_cli, tmp_path):
+    """search --candidates writes plain data; prove --candidates certifies it; never overwritten."""
+    cand = tmp_path / "cand.json"
+    rc, out, err = run_cli("search", "--k", "7", "--runs", "60", "--no-progress", "--candidates", cand)
+    assert rc == 0, err
+    data = json.loads(cand.read_text())
+    assert data["format"] == "certify-candidates" and data["searches"][0]["k"] == 7
+    assert data["searches"][0]["candidates"], "the k = 7 search (seed 0, 60 runs) finds a spurious class"
+    rc, out, err = run_cli("prove", "--candidates", cand, "--out", tmp_path / "certs")
+    assert rc == 0 and "1 certificate(s) written" in out, out + err
+    rc, out, err = run_cli("check", tmp_path / "certs")
+    assert rc == 0 and "1 proven, 0 not proven" in out
+    rc, out, err = run_cli("search", "--k", "7", "--runs", "5", "--no-progress", "--candidates", cand)
+    assert rc == 2 and "exists" in err
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "something-else"}')
+    rc, out, err = run_cli("prove", "--candidates", bad, "--out", tmp_path / "certs2")
+    assert rc == 2 and "cannot read candidates" in err and "Traceback" not in err
