@@ -6,11 +6,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 DEFAULT_DIR = Path("certificates") / "kkt"
 ARCH_CHOICES = ("two_layer_relu", "diagonal_linear", "fully_connected_linear")
-DATASETS = ("wide-angle", "random-unit")
+DATASETS = ("wide-angle", "random-unit", "clusters")
 
 
 def _user_error(msg: str):
@@ -49,7 +50,14 @@ def _named_dataset(args):
     if args.n < 1 or args.n > 100000:
         raise _user_error("--n must be between 1 and 100000")
     if args.dim < 2 or args.dim > 10000:
-        raise _user_error("--dim must be between 2 and 10000 for random-unit data")
+        raise _user_error(f"--dim must be between 2 and 10000 for {args.dataset} data")
+    if args.dataset == "clusters":
+        from .instances import clusters_dataset
+
+        if not 1 <= args.clusters <= 1000:
+            raise _user_error("--clusters must be between 1 and 1000")
+        return clusters_dataset(args.n, args.dim, args.data_seed, k=args.clusters,
+                                labels="positive" if args.labels == "positive" else "mixed")
     return random_unit_dataset(args.n, args.dim, args.data_seed, labels=args.labels)
 
 
@@ -92,9 +100,22 @@ def _cmd_search(args) -> int:
             raise _user_error("--backend cupy: cupy is not installed or no GPU is visible")
     if args.out and Path(args.out).exists() and not args.overwrite:
         raise _user_error(f"{args.out} exists (use --overwrite to replace it)")
-    outcome = search(arch, data, seeds=range(args.seed, args.seed + args.tries), loss=args.loss, steps=args.steps,
-                     lr=args.lr, init_scale=args.init_scale, backend=args.backend,
-                     want_curve=arch.type != "fully_connected_linear", time_limit=args.time_limit)
+    if not 0 < args.max_adjust < 1:
+        raise _user_error("--max-adjust must be in (0, 1) (relative change of an example)")
+    from tqdm import tqdm
+
+    bar = tqdm(total=args.tries, desc="kkt search (seeds)", unit="seed", disable=None, leave=False)
+
+    def progress(seed):
+        bar.update(0 if seed == args.seed else 1)
+
+    try:
+        outcome = search(arch, data, seeds=range(args.seed, args.seed + args.tries), loss=args.loss,
+                         steps=args.steps, lr=args.lr, init_scale=args.init_scale, backend=args.backend,
+                         want_curve=arch.type != "fully_connected_linear", time_limit=args.time_limit,
+                         adjust_data=args.adjust_data, max_adjust=args.max_adjust, progress=progress)
+    finally:
+        bar.close()
     if args.verbose:
         for line in outcome.log:
             print(line)
@@ -102,11 +123,18 @@ def _cmd_search(args) -> int:
     if not outcome.ok:
         for line in outcome.log[-3:]:
             print(f"  last: {line}")
+        print("search failed: no certificate (see the reasons above; -v lists every seed)", file=sys.stderr)
         return 1
     cert = outcome.certificate
     if args.dataset:
         cert["provenance"]["dataset"] = {"name": args.dataset, "n": args.n, "dim": args.dim,
                                          "data_seed": args.data_seed, "labels": args.labels}
+        if args.dataset == "clusters":
+            cert["provenance"]["dataset"]["clusters"] = args.clusters
+    if cert.get("provenance", {}).get("data_adjusted"):
+        adj = cert["provenance"]["data_adjustment"]
+        print(f"NOTE: the certificate is about ADJUSTED data: {adj['examples_moved']} example(s) moved, max relative "
+              f"change {adj['max_relative_change']:.2g} (original data in provenance)")
     print("claims:", ", ".join(cert["claim"]["proves"]))
     if args.out:
         try:
@@ -147,8 +175,15 @@ def register(subparsers) -> None:
     s.add_argument("--dataset", choices=DATASETS, help="built-in data instead of --data")
     s.add_argument("--n", type=int, default=6, help="random-unit: number of examples")
     s.add_argument("--dim", type=int, default=2, help="random-unit: input dimension")
-    s.add_argument("--labels", choices=("random", "positive"), default="random", help="random-unit labels")
-    s.add_argument("--data-seed", type=int, default=0, help="random-unit: seed of the data")
+    s.add_argument("--labels", choices=("random", "positive"), default="random", help="random-unit labels; clusters: positive, or random = mixed (every third cluster -1)")
+    s.add_argument("--data-seed", type=int, default=0, help="random-unit / clusters: seed of the data")
+    s.add_argument("--clusters", type=int, default=2, help="clusters: number of cluster centres (default 2)")
+    s.add_argument("--adjust-data", action="store_true",
+                   help="two_layer_relu: when no exact rational KKT point exists for the given data, move the "
+                        "supporting examples slightly so that one does; the certificate is then about the "
+                        "ADJUSTED data (original data recorded in provenance)")
+    s.add_argument("--max-adjust", type=float, default=1e-2,
+                   help="largest relative change of an example allowed by --adjust-data (default 0.01)")
     s.add_argument("--seed", type=int, default=0, help="first initialization seed")
     s.add_argument("--tries", type=int, default=50, help="seeds tried: seed, seed+1, ... (default 50)")
     s.add_argument("--loss", choices=("exp", "logistic"), default="exp")

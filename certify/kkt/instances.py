@@ -97,3 +97,19 @@ HAND_MADE = {
     "diagonal_depth2.json": diagonal_depth2,
     "linear_depth3.json": linear_depth3,
 }
+
+
+def clusters_dataset(n: int, d: int, seed: int, k: int = 2, noise: float = 0.25, den: int = 100,
+                     labels: str = "positive") -> Data:
+    """n examples around k random unit centres in R^d (Gaussian noise of size noise/sqrt(d)), rounded to 1/den.
+
+    Labels +1 ('positive') or cluster c labelled -1 when c % 3 == 2 ('mixed').  Not tuned: centres, cluster
+    memberships and noise come from numpy.random.default_rng(seed)."""
+    rng = np.random.default_rng(seed)
+    C = rng.standard_normal((k, d))
+    C /= np.linalg.norm(C, axis=1)[:, None]
+    ci = rng.integers(0, k, n)
+    X = C[ci] + noise * rng.standard_normal((n, d)) / np.sqrt(d)
+    xs = [[F(int(round(v * den)), den) for v in row] for row in X]
+    ys = [1 if labels == "positive" or c % 3 != 2 else -1 for c in ci]
+    return Data(xs, ys)

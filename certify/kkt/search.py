@@ -263,7 +263,10 @@ def _fq(x: Fraction):
     return fmpq(x.numerator, x.denominator)
 
 
-def clarke_choices(arch: Architecture, theta: list[Fraction], data: Data, lam: list[Fraction]) -> list[dict]:
+def clarke_choices(arch: Architecture, theta: list[Fraction], data: Data, lam: list[Fraction],
+                   given: dict | None = None) -> list[dict]:
+    """relu'(0) choices at every zero pre-activation with lambda_i > 0: ``given[(i, j)]`` or 0."""
+    given = given or {}
     out = []
     if arch.type != "two_layer_relu":
         return out
@@ -274,17 +277,19 @@ def clarke_choices(arch: Architecture, theta: list[Fraction], data: Data, lam: l
         for j in range(arch.width):
             z = sum((a * b for a, b in zip(theta[j * d:(j + 1) * d], data.x[i])), Fraction(0))
             if z == 0:
-                out.append({"example": i, "neuron": j, "value": 0})
+                out.append({"example": i, "neuron": j,
+                            "value": rational_str(Fraction(given[(i, j)])) if (i, j) in given else 0})
     return out
 
 
-def kkt_evidence(arch, theta, data, lam) -> dict:
-    return {"multipliers": [rational_str(v) for v in lam], "clarke_choices": clarke_choices(arch, theta, data, lam)}
+def kkt_evidence(arch, theta, data, lam, choices: dict | None = None) -> dict:
+    return {"multipliers": [rational_str(v) for v in lam],
+            "clarke_choices": clarke_choices(arch, theta, data, lam, choices)}
 
 
-def kkt_holds(arch, theta, data, lam) -> bool:
+def kkt_holds(arch, theta, data, lam, choices: dict | None = None) -> bool:
     try:
-        trusted.check_kkt(trusted.Instance(arch, data, theta), kkt_evidence(arch, theta, data, lam))
+        trusted.check_kkt(trusted.Instance(arch, data, theta), kkt_evidence(arch, theta, data, lam, choices))
         return True
     except Exception:  # noqa: BLE001 - the search just tries the next candidate
         return False
@@ -633,6 +638,11 @@ STATEMENT = ("For the max-margin problem min 1/2||theta||^2 s.t. y_i N_theta(x_i
              "architecture, the point theta* satisfies every sub-claim listed in 'proves'.")
 
 
+STATEMENT_ADJUSTED = (STATEMENT + " The data is the search's rational adjustment of the user's data (original data "
+                      "and the size of the change in 'provenance', which is not checked): the claim is about "
+                      "the adjusted data.")
+
+
 @dataclass
 class SearchOutcome:
     ok: bool
@@ -645,7 +655,8 @@ class SearchOutcome:
 
 def search(arch: Architecture, data: Data, *, seeds, loss: str = "exp", steps: int = 3000, lr: float = 0.02,
            init_scale: float = 0.5, backend: str = "numpy", want_curve: bool = True,
-           time_limit: float | None = None) -> SearchOutcome:
+           time_limit: float | None = None, adjust_data: bool = False, max_adjust: float = 1e-2,
+           progress=None) -> SearchOutcome:
     """Try seeds in order; return the first certificate the trusted checker accepts."""
     start = time.perf_counter()
     X = np.array([[float(v) for v in row] for row in data.x])
@@ -653,6 +664,8 @@ def search(arch: Architecture, data: Data, *, seeds, loss: str = "exp", steps: i
     log: list[str] = []
     better: list[Fraction] | None = None
     for seed in seeds:
+        if progress is not None:
+            progress(seed)
         if time_limit is not None and time.perf_counter() - start > time_limit:
             log.append("time limit reached")
             break
@@ -675,7 +688,7 @@ def search(arch: Architecture, data: Data, *, seeds, loss: str = "exp", steps: i
         if arch.type == "fully_connected_linear":
             out = _finish_linear(arch, data, th, X, y, provenance)
         else:
-            out = _finish_nonconvex(arch, data, th, X, y, provenance, want_curve, better)
+            out = _finish_nonconvex(arch, data, th, X, y, provenance, want_curve, better, adjust_data, max_adjust)
         if isinstance(out, str):
             log.append(f"seed {seed}: {out}")
             continue
@@ -683,14 +696,52 @@ def search(arch: Architecture, data: Data, *, seeds, loss: str = "exp", steps: i
     return SearchOutcome(False, "no certificate found", None, None, log, time.perf_counter() - start)
 
 
-def _finish_nonconvex(arch, data, th, X, y, provenance, want_curve, better):
+def _adjusted_point(arch, data, th, X, y, max_adjust):
+    """refine + adjust_snap: (theta, lambda, adjusted data, choices, provenance extras) or a reason."""
+    dead = sorted(p for unit in dead_units(arch, th, X) for p in unit)
+    th = th.copy()
+    th[dead] = 0.0
+    th = normalize(arch, th, X, y)
+    if th is None:
+        return "pruning dead units broke separation"
+    ref = refine(arch, th, X, y, dead)
+    out = adjust_snap(arch, ref, data, max_rel=max_adjust)
+    if isinstance(out, str):
+        return "data adjustment: " + out
+    if not kkt_holds(arch, out.theta, out.data, out.lam, out.choices):
+        return "data adjustment: the adjusted point is not an exact KKT point"
+    extra = {"data_adjusted": True,
+             "data_adjustment": {"note": "the certified instance is the ADJUSTED data in claim.data; the examples "
+                                         "with positive multipliers were moved (and inactive examples possibly "
+                                         "scaled) so that the KKT conditions hold exactly at a rational point",
+                                 "max_relative_change": out.max_rel_change, "examples_moved": out.changed,
+                                 "inactive_examples_scaled": out.scaled_inactive,
+                                 "original_x": [[rational_str(v) for v in row] for row in data.x]},
+             "distance_normalized_gd_to_refined": float(np.linalg.norm(ref - th))}
+    return out.theta, out.lam, out.data, out.choices, extra
+
+
+def _finish_nonconvex(arch, data, th, X, y, provenance, want_curve, better, adjust_data=False, max_adjust=1e-2):
     snapped = snap(arch, th, X, data)
+    choices: dict = {}
     if snapped is None:
-        return "could not snap the normalized GD output to an exact rational KKT point"
-    theta, lam, dead, dist = snapped
-    provenance = dict(provenance, distance_normalized_gd_to_theta_star=dist, dead_parameters=len(dead))
+        if not (adjust_data and arch.type == "two_layer_relu"):
+            hint = " (generic data has irrational KKT points; try --adjust-data)" if arch.type == "two_layer_relu" else ""
+            return "could not snap the normalized GD output to an exact rational KKT point" + hint
+        got = _adjusted_point(arch, data, th, X, y, max_adjust)
+        if isinstance(got, str):
+            return "could not snap to an exact rational KKT point, and " + got
+        theta, lam, data, choices, extra = got
+        better = None  # computed for the original data
+        dead = [p for p in range(len(theta)) if theta[p] == 0]
+        provenance = dict(provenance, **extra)
+        provenance["note"] = ("theta* is an exact KKT point for the adjusted data, near the normalized GD output "
+                              "refined with the activation pattern fixed; the checker does not re-run GD")
+    else:
+        theta, lam, dead, dist = snapped
+        provenance = dict(provenance, distance_normalized_gd_to_theta_star=dist, dead_parameters=len(dead))
     proves = ["kkt_point"]
-    evidence: dict[str, Any] = {"kkt_point": kkt_evidence(arch, theta, data, lam)}
+    evidence: dict[str, Any] = {"kkt_point": kkt_evidence(arch, theta, data, lam, choices)}
     if want_curve:
         found = descent_curve(arch, theta, data, lam)
         if found is None:
@@ -703,7 +754,8 @@ def _finish_nonconvex(arch, data, th, X, y, provenance, want_curve, better):
         if norm_sq(best) < norm_sq(theta):
             proves.append("not_global_optimum")
             evidence["not_global_optimum"] = {"point": params_to_json(arch, best, rational_str)}
-    cert = certificate(arch, data, theta, proves, evidence, STATEMENT, provenance)
+    statement = STATEMENT_ADJUSTED if provenance.get("data_adjusted") else STATEMENT
+    cert = certificate(arch, data, theta, proves, evidence, statement, provenance)
     trusted.check(cert)  # raises if the certificate does not prove its claim
     return cert
 
@@ -734,3 +786,279 @@ def _finish_linear(arch, data, th, X, y, provenance):
     cert = certificate(arch, data, theta, ["kkt_point", "global_optimum"], evidence, STATEMENT, provenance)
     trusted.check(cert)
     return cert
+
+
+# --------------------------------------------------------------------------- data adjustment (two-layer ReLU)
+#
+# On generic data the KKT point GD converges to is algebraic, not rational: at a
+# KKT point of a two-layer ReLU network |v_j| = ||w_j|| for every neuron, and the
+# stationarity and margin equations couple theta, lambda and the data.  Instead
+# of snapping theta with the data fixed, this step keeps a rational theta with
+# rational neuron norms (w_j = |v_j| u_j, u_j a rational unit vector) and moves
+# the ACTIVE examples slightly so that the KKT conditions hold exactly.  With
+# z_i = lambda_i y_i x_i' (i active) the conditions become LINEAR in z:
+#
+#   stationarity of neuron j:   sum_{i in S_j} z_i = sign(v_j) u_j      (S_j: active examples with u_j.x_i > 0)
+#   margin of example i:        lambda_i = sum_{j: i in S_j} v_j |v_j| u_j . z_i,   x_i' = y_i z_i / lambda_i
+#
+# (v_j-stationarity then follows from ||u_j|| = 1).  z is the minimum-norm exact
+# rational correction of lambda_i y_i x_i (python-flint).  Inactive examples are
+# kept unless their margin under the rational theta is not above 1 (then they
+# are scaled up).  The certified instance is the ADJUSTED data; the original data
+# and the adjustment are recorded in the certificate's provenance.
+
+
+def refine(arch: Architecture, theta: np.ndarray, X: np.ndarray, y: np.ndarray, dead: list[int],
+           maxiter: int = 500, rounds: int = 6) -> np.ndarray:
+    """KKT point of (P) restricted to the activation pattern of ``theta`` (SLSQP), dead units fixed at 0.
+
+    With the pattern M_ij = [w_j . x_i > 0] fixed, (P) becomes the smooth problem
+    min 1/2||theta||^2 s.t. y_i sum_j M_ij v_j w_j.x_i >= 1 and sigma_ij w_j.x_i >= 0 (sigma = +-1 by the
+    pattern); SLSQP converges there fast, unlike GD's slow convergence in direction.  A point on a kink
+    (w_j.x_i = 0) is a Clarke KKT point of (P) when the implied relu'(0) lies in [0, 1]; the exact
+    step (adjust_snap) and the trusted checker decide.  Host numpy (scipy)."""
+    from scipy.optimize import minimize
+
+    theta = to_numpy(theta)
+    m, d, n = arch.width, arch.input_dim, len(y)
+    free = np.ones(arch.n_params, dtype=bool)
+    free[dead] = False
+    alive = [j for j in range(m) if free[j * d]]
+    if not alive:
+        return theta
+    W0, _ = _relu_parts(arch, theta)
+    M = (X @ W0.T > 0).astype(float)  # n x m
+
+    def full(z):
+        th = np.zeros(arch.n_params)
+        th[free] = z
+        return th
+
+    def margin(z):
+        W, v = _relu_parts(arch, full(z))
+        return y * (((X @ W.T) * M) @ v) - 1.0
+
+    def margin_jac(z):
+        W, v = _relu_parts(arch, full(z))
+        gW = (y[:, None, None] * (M * v[None, :])[:, :, None] * X[:, None, :]).reshape(n, m * d)
+        gv = y[:, None] * (X @ W.T) * M
+        return np.concatenate([gW, gv], axis=1)[:, free]
+
+    def pattern(z):
+        W, _ = _relu_parts(arch, full(z))
+        return ((X @ W[alive].T) * (2 * M[:, alive] - 1)).ravel()
+
+    z = theta[free]
+    for _ in range(rounds):
+        sig = 2 * M[:, alive] - 1
+        jp = np.zeros((n, len(alive), arch.n_params))
+        for c, j in enumerate(alive):
+            jp[:, c, j * d:(j + 1) * d] = sig[:, c:c + 1] * X
+        jp = jp.reshape(n * len(alive), arch.n_params)[:, free]
+        res = minimize(lambda z: 0.5 * z @ z, z, jac=lambda z: z, method="SLSQP",
+                       constraints=[{"type": "ineq", "fun": margin, "jac": margin_jac},
+                                    {"type": "ineq", "fun": pattern, "jac": lambda z: jp}],
+                       options={"ftol": 1e-16, "maxiter": maxiter})
+        if not np.all(np.isfinite(res.x)) or float(np.min(margin(res.x))) < -1e-6:
+            return theta
+        z = res.x
+        flips = _bad_kinks(arch, full(z), X, y, M, alive)
+        if not flips:
+            break
+        for i, j in flips:
+            M[i, j] = 1.0 - M[i, j]
+    return full(z)
+
+
+def _bad_kinks(arch, th, X, y, M, alive, tol=1e-6):
+    """Kinks (w_j.x_i = 0) of the pattern-restricted solution whose implied relu'(0) is not in [0, 1]."""
+    W, v = _relu_parts(arch, th)
+    q = y * forward_backward(arch, th, X)[0]
+    act = [i for i in range(len(y)) if q[i] < 1 + 1e-5]
+    lam = np.zeros(len(y))
+    lam[act] = estimate_multipliers(arch, th, X, y, act)
+    bad = []
+    for j in alive:
+        nw = np.linalg.norm(W[j])
+        cos = (X @ W[j]) / np.maximum(np.linalg.norm(X, axis=1) * nw, 1e-300)
+        kinks = [i for i in range(len(y)) if abs(cos[i]) < tol]
+        if not kinks:
+            continue
+        strict = (cos > tol) & (lam > 0)
+        r = W[j] - v[j] * ((lam * y * strict) @ X)
+        c = np.linalg.lstsq(X[kinks].T, r, rcond=None)[0]
+        for i, ci in zip(kinks, c):
+            if lam[i] > 1e-9:
+                s_ = ci / (v[j] * lam[i] * y[i]) if v[j] != 0 else 0.0
+                if s_ < -1e-3 or s_ > 1 + 1e-3:
+                    bad.append((i, j))
+            elif abs(ci) > 1e-6 * max(nw, 1e-300):
+                bad.append((i, j))
+    return bad
+
+
+def _fmat(rows: list[list[Fraction]]):
+    from flint import fmpq_mat
+
+    r, c = len(rows), len(rows[0]) if rows else 0
+    return fmpq_mat(r, c, [_fq(v) for row in rows for v in row])
+
+
+def _from_fq(v) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
+
+
+@dataclass
+class Adjusted:
+    theta: list[Fraction]
+    lam: list[Fraction]
+    data: Data
+    dead: list[int]
+    max_rel_change: float
+    changed: int
+    scaled_inactive: int
+    choices: dict = field(default_factory=dict)  # (example, neuron) -> relu'(0) at kinks
+
+
+def adjust_snap(arch: Architecture, th: np.ndarray, data: Data, *, den: int = 10**4, tol: float = 1e-5,
+                max_rel: float = 1e-2, kink_tol: float = 1e-6) -> Adjusted | str:
+    """Exact KKT point of two-layer ReLU on minimally adjusted rational data (see the comment above)."""
+    if arch.type != "two_layer_relu":
+        return "data adjustment is implemented for two_layer_relu only"
+    X = np.array([[float(v) for v in row] for row in data.x])
+    y = np.array(data.y, dtype=float)
+    n, d, m = len(y), arch.input_dim, arch.width
+    W, v = _relu_parts(arch, th)
+    nrm = np.linalg.norm(W, axis=1)
+    scale = float(np.max(np.abs(v))) if np.any(v) else 0.0
+    alive = [j for j in range(m) if nrm[j] > 1e-6 * max(scale, 1e-300) and abs(v[j]) > 1e-6 * scale
+             and np.any(X @ W[j] > 0)]
+    if not alive:
+        return "no live neuron"
+    q = y * forward_backward(arch, th, X)[0]
+    active = [i for i in range(n) if q[i] < 1 + tol]
+    lam_f = estimate_multipliers(arch, th, X, y, active)
+    K = [i for i, l in zip(active, lam_f) if l > 1e-9 * max(1.0, float(np.max(lam_f, initial=0)))]
+    if not K:
+        return "no active example with a positive multiplier"
+    lamd = dict(zip(active, lam_f))
+    U = W[alive] / nrm[alive][:, None]
+    pre = X[K] @ U.T  # |K| x alive
+    cos = pre / np.maximum(np.linalg.norm(X[K], axis=1)[:, None], 1e-300)
+    state = np.where(np.abs(cos) < kink_tol, 0, np.sign(cos)).astype(int)  # +1 active, 0 kink, -1 inactive
+    # groups of alive neurons with the same sign and pattern on K (at a KKT point they share a direction)
+    groups: dict[tuple, list[int]] = {}
+    for c, j in enumerate(alive):
+        groups.setdefault((int(np.sign(v[j])), tuple(int(s) for s in state[:, c])), []).append(c)
+    gkeys = list(groups)
+    if any(1 not in key[1] for key in gkeys):
+        return "a live neuron is inactive on every supporting example"
+    k = len(K)
+    z0f = np.array([lamd[i] * y[i] * X[i] for i in K])  # k x d
+    # rational theta: w_j = |v_j| u_g, u_g a rational unit vector, v_j rational
+    theta = [Fraction(0)] * arch.n_params
+    ug: list[list[Fraction]] = []
+    Vg: list[Fraction] = []
+    sg: list[dict[int, Fraction]] = []  # Clarke choices s_ga at kinks
+    for key in gkeys:
+        cs = groups[key]
+        direction = np.sum([W[alive[c]] for c in cs], axis=0)
+        u = rational_unit(direction, den)
+        ug.append(u)
+        V = Fraction(0)
+        for c in cs:
+            j = alive[c]
+            vj = fr(v[j], den)
+            if vj == 0:
+                return "a live neuron rounds to zero"
+            V += vj * vj
+            theta[m * d + j] = vj
+            theta[j * d:(j + 1) * d] = [abs(vj) * t for t in u]
+        Vg.append(V)
+        kinks = [a for a in range(k) if key[1][a] == 0]
+        choice: dict[int, Fraction] = {}
+        if kinks:
+            uf = np.array([float(t) for t in u])
+            r = key[0] * uf - z0f[[a for a in range(k) if key[1][a] == 1]].sum(axis=0)
+            s = np.linalg.lstsq(z0f[kinks].T, r, rcond=None)[0]
+            for a, sv in zip(kinks, np.clip(s, 0.0, 1.0)):
+                choice[a] = fr(sv, 1000)
+        sg.append(choice)
+    # joint exact system in vec(z): stationarity of each group, u_g . z_a = 0 at kinks
+    z0 = [[fr(t, den * 100) for t in row] for row in z0f]
+    rows: list[list[Fraction]] = []
+    rhs: list[Fraction] = []
+    zero = Fraction(0)
+    for g, key in enumerate(gkeys):
+        coef = [Fraction(1) if key[1][a] == 1 else sg[g].get(a, zero) for a in range(k)]
+        for c in range(d):
+            row = [zero] * (k * d)
+            for a in range(k):
+                row[a * d + c] = coef[a]
+            rows.append(row)
+            rhs.append(key[0] * ug[g][c])
+        for a in sg[g]:
+            row = [zero] * (k * d)
+            row[a * d:(a + 1) * d] = ug[g]
+            rows.append(row)
+            rhs.append(zero)
+    flat0 = [t for row in z0 for t in row]
+    res = [b - sum((p * t for p, t in zip(row, flat0) if p), zero) for row, b in zip(rows, rhs)]
+    C = _fmat(rows)
+    rr, rank = C.transpose().rref()  # independent rows of C = pivot columns of C^T
+    piv, r_ = [], 0
+    for c in range(len(rows)):
+        if r_ < rank and rr[r_, c] != 0:
+            piv.append(c)
+            r_ += 1
+    Cp = _fmat([rows[c] for c in piv])
+    try:
+        Y = (Cp * Cp.transpose()).solve(_fmat([[res[c]] for c in piv]))
+    except (ZeroDivisionError, ValueError):
+        return "singular KKT system for the data adjustment"
+    Delta = Cp.transpose() * Y
+    if any(sum((p * _from_fq(Delta[i, 0]) for i, p in enumerate(row) if p), zero) != b
+           for row, b in zip(rows, res)):
+        return "the neuron patterns are linearly dependent and inconsistent (no exact data adjustment)"
+    z = [[z0[a][c] + _from_fq(Delta[a * d + c, 0]) for c in range(d)] for a in range(k)]
+    # multipliers and adjusted examples
+    lam = [Fraction(0)] * n
+    xs = [list(row) for row in data.x]
+    max_rel = 0.0 if max_rel is None else max_rel
+    worst = 0.0
+    for a, i in enumerate(K):
+        li = Fraction(0)
+        for g, key in enumerate(gkeys):
+            if key[1][a] == 1:
+                li += key[0] * Vg[g] * sum((p * r for p, r in zip(ug[g], z[a])), Fraction(0))
+        if li <= 0:
+            return f"the adjusted multiplier of example {i} is not positive"
+        lam[i] = li
+        xi = [data.y[i] * c / li for c in z[a]]
+        old = np.array([float(c) for c in data.x[i]])
+        rel = float(np.linalg.norm(np.array([float(c) for c in xi]) - old)) / max(float(np.linalg.norm(old)), 1e-300)
+        worst = max(worst, rel)
+        xs[i] = xi
+    if worst > max_rel:
+        return f"the data adjustment needed ({worst:.2g} relative) exceeds the allowed {max_rel:.2g}"
+    # inactive examples: keep, or scale up to margin >= 1 (pattern unchanged by positive scaling)
+    adj = Data(xs, list(data.y))
+    qs = margins(arch, theta, adj)
+    scaled = 0
+    for i in range(n):
+        if lam[i] == 0 and qs[i] < 1:
+            if qs[i] <= 0:
+                return f"example {i} is not classified correctly by the rounded point"
+            c = fr(1.0 / float(qs[i]) * (1 + 1e-6), 10**6)
+            while qs[i] * c < 1:
+                c *= Fraction(1001, 1000)
+            if float(c) - 1 > max_rel:
+                return f"inactive example {i} would need a relative change of {float(c) - 1:.2g}"
+            worst = max(worst, float(c) - 1)
+            adj.x[i] = [c * t for t in adj.x[i]]
+            scaled += 1
+    choices = {(K[a], alive[c]): sv for g, key in enumerate(gkeys) for a, sv in sg[g].items()
+               for c in groups[key]}
+    return Adjusted(theta, lam, adj, sorted(p for j in range(m) if j not in alive
+                                            for p in list(range(j * d, (j + 1) * d)) + [m * d + j]),
+                    worst, len(K), scaled, choices)
