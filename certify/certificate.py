@@ -202,18 +202,23 @@ def get_binary64_array(obj: dict, key: str, shape: tuple[int, ...], ctx: str = "
     return np.array(walk(value, shape, ""), dtype=np.float64).reshape(shape)
 
 
-_RATIONAL = re.compile(r"^[+-]?[0-9]+(/[0-9]+)?$")
+_RATIONAL = re.compile(r"[+-]?[0-9]+(/[0-9]+)?")
 
 
 def as_rational(value: Any, where: str) -> Fraction:
     """An exact rational: a JSON integer or a string "p/q" / "p" (q > 0)."""
     if type(value) is int:
         return Fraction(value)
-    if isinstance(value, str) and len(value) <= 10000 and _RATIONAL.match(value):
+    if isinstance(value, str) and len(value) <= 10000 and _RATIONAL.fullmatch(value):
+        # fullmatch: '$' would also accept a trailing newline
         num, _, den = value.partition("/")
-        if den and int(den) == 0:
-            raise CertificateError(f"{where}: zero denominator in {value!r}")
-        return Fraction(int(num), int(den) if den else 1)
+        try:
+            p, q = int(num), (int(den) if den else 1)
+        except ValueError:  # more digits than Python's int() converts (sys.get_int_max_str_digits)
+            raise CertificateError(f"{where}: rational with too many digits ({len(value)} characters)") from None
+        if q == 0:
+            raise CertificateError(f"{where}: zero denominator in {value[:60]!r}")
+        return Fraction(p, q)
     raise CertificateError(
         f"{where}: expected an exact rational (integer or string 'p/q'), got {value!r}"
     )

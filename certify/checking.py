@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .certificate import CertificateError, NotProven, load_certificate
+from .certificate import CertificateError, NotProven, check_envelope, load_certificate
 
 # kind -> module holding ``check`` (and optionally ``describe``)
 CHECKERS: dict[str, str] = {
@@ -46,13 +46,16 @@ class Verdict:
 
 
 def checker_module(kind: str):
-    if kind not in CHECKERS:
+    if not isinstance(kind, str) or kind not in CHECKERS:
         raise CertificateError(f"unknown certificate kind {kind!r} (known: {', '.join(sorted(CHECKERS))})")
     return importlib.import_module(CHECKERS[kind])
 
 
 def check_data(cert: dict) -> Proven:
     """Check an already parsed certificate; raises CertificateError/NotProven."""
+    if not isinstance(cert, dict):
+        raise CertificateError("a certificate must be a JSON object")
+    check_envelope(cert)  # format, version, kind (a string), claim (an object)
     module = checker_module(cert["kind"])
     result = module.check(cert)
     if not isinstance(result, Proven):  # defensive: a checker must return Proven explicitly

@@ -256,6 +256,7 @@ def norm2_upper_nonneg(r: np.ndarray) -> float:
 
 _U = 2.0**-53  # unit roundoff of binary64
 _ETA = 2.0**-1074  # smallest positive subnormal
+_MAX_ENTRY = 2.0**400  # Rump's test refuses larger entries (no overflow inside Cholesky)
 
 
 def symmetric_part(h: Interval) -> Interval:
@@ -280,6 +281,16 @@ def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
     2(n+2)u trace(B) + 8n(2(n+1) + max B_ii) eta >= the above for n u < 1/4,
     and add rad_norm, so B - cI succeeding gives lambda_min(B) > rad_norm,
     hence lambda_min(A - shift*I) > 0 for every A in the interval matrix.
+
+    Rump's theorem assumes that no overflow occurs in the factorization.  LAPACK
+    implementations test a pivot with ``ajj <= 0``, which a NaN (from inf - inf or
+    0 * inf after an overflow) passes, so ``np.linalg.cholesky`` can "succeed" on an
+    indefinite matrix and return inf/NaN entries.  We therefore require every entry
+    of B - cI to be at most 2^400 in magnitude and the computed factor G to be
+    finite.  Then no overflow can have occurred: a completed factorization has
+    sum_k g_jk^2 <= b_jj (1 + small), so |g_jk| <= 2^201 and every product and
+    partial sum formed by any Cholesky variant is below n 2^402 << 2^1024 (and a
+    non-finite value, once formed, propagates into G).
     """
     mid = np.asarray(mid, dtype=np.float64)
     n = mid.shape[0]
@@ -297,11 +308,13 @@ def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
     c = float(_up(c + rad_norm))
     b = mid.copy()
     np.fill_diagonal(b, _down(diag - c))
-    if not np.all(np.isfinite(b)):
+    if not np.all(np.isfinite(b)) or not np.all(np.abs(b) <= _MAX_ENTRY):
         return False
     try:
-        np.linalg.cholesky(b)
+        g = np.linalg.cholesky(b)
     except np.linalg.LinAlgError:
+        return False
+    if not np.all(np.isfinite(g)):  # a NaN pivot passes LAPACK's "ajj <= 0" test
         return False
     return True
 

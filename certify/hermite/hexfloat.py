@@ -26,7 +26,7 @@ from flint import arb
 from ..certificate import CertificateError
 
 MAX_EXPONENT = 100_000
-_HEX = re.compile(r"^(-?)0x([0-9a-f])(?:\.([0-9a-f]{1,13}))?p([+-]?[0-9]{1,6})$")
+_HEX = re.compile(r"(-?)0x([0-9a-f])(?:\.([0-9a-f]{1,13}))?p([+-]?[0-9]{1,6})")  # used with fullmatch
 
 
 def parse(value, where: str) -> tuple[int, int]:
@@ -35,7 +35,7 @@ def parse(value, where: str) -> tuple[int, int]:
         raise CertificateError(
             f"{where}: expected a hexadecimal float string such as '0x1.8p-3', got {type(value).__name__} {value!r}"
         )
-    match = _HEX.match(value)
+    match = _HEX.fullmatch(value)  # not match + '$', which also accepts a trailing newline
     if match is None:
         raise CertificateError(f"{where}: malformed hexadecimal float {value[:60]!r} (expected e.g. '0x1.8p-3')")
     sign, lead, frac, exp = match.groups()
