@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pytest
 
+from certify.spurious_minima.check import statement
+
 from certify.certificate import CertificateError, dumps
 from certify.checking import CHECKERS, Proven, check_data, check_file
 from certify.interval import Interval, NotProven, min_eigenvalue_lower_bound
@@ -58,6 +60,7 @@ def test_valid_certificate_via_file_and_cli(valid_cert, write_json, run_cli):
 
 def test_valid_certificate_for_d_equals_k_only(valid_cert):
     valid_cert["claim"]["input_dimensions"] = "k"
+    valid_cert["claim"]["statement"] = statement(6, 6, False)
     proof = check_data(valid_cert)
     assert "m_min_eigenvalue_lower_bound" not in proof.bounds
     assert "d = k" in proof.summary
@@ -155,6 +158,7 @@ def test_reject_all_dimensions_when_m_not_positive_definite(valid_cert, assert_r
     monkeypatch.setattr(spurious_check, "enclose", swapped)
     assert_rejected(valid_cert, "M not proven positive definite", "every d >= k")
     valid_cert["claim"]["input_dimensions"] = "k"  # the d = k claim does not need M
+    valid_cert["claim"]["statement"] = statement(6, 6, False)
     assert check_data(valid_cert).bounds["hessian_min_eigenvalue_lower_bound"] > 0
 
 
@@ -516,3 +520,19 @@ def test_bounds_at_a_perturbed_point_are_sound(spurious_class):
     lo, hi = b["loss"]
     assert lo <= spurious_class.loss <= hi
     assert hi - lo > 1e-15  # the g^2 / (2 mu) term is visible here
+
+
+def test_reject_statement_that_does_not_match_the_fields(valid_cert, assert_rejected):
+    """The words cannot overstate the claim: 'every d >= k' text on a d = k claim is rejected."""
+    valid_cert["claim"]["input_dimensions"] = "k"  # statement still says 'for every input dimension'
+    assert_rejected(valid_cert, "statement does not match")
+
+
+def test_reject_unknown_fields(valid_cert, assert_rejected):
+    valid_cert["claim"]["also_global_for_n_plus_one"] = True
+    assert_rejected(valid_cert, "unknown field", "also_global_for_n_plus_one")
+
+
+def test_reject_unknown_top_level_field(valid_cert, assert_rejected):
+    valid_cert["hessian_lower_bound"] = 1.0  # a number the checker would have to take on trust
+    assert_rejected(valid_cert, "unknown field", "hessian_lower_bound")

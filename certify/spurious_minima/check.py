@@ -43,6 +43,20 @@ MAX_PARAMETERS = 2500  # n*k; the Hessian is (n k) x (n k)
 INPUT_DIMENSIONS = ("k", "all")
 
 
+def statement(n: int, k: int, all_dims: bool) -> str:
+    dims = "for every input dimension d >= k" if all_dims else "for input dimension d = k"
+    return (
+        f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
+        f"x ~ N(0, I_d), with n = {n} students and the orthonormal teacher V = I_{k} (embedded in R^d), "
+        f"has a strict local minimum with F > 0 (hence spurious: the global minimum is 0) within Euclidean "
+        f"distance `radius` of `point`, {dims}."
+    )
+
+
+CLAIM_FIELDS = {"statement", "n", "k", "teacher", "input_dimensions"}
+TOP_FIELDS = {"format", "version", "kind", "claim", "point", "radius", "provenance"}
+
+
 def _down(x: float) -> float:
     return float(np.nextafter(x, -np.inf))
 
@@ -75,6 +89,13 @@ def parse(cert: dict):
     radius = get_binary64(cert, "radius")
     if not (0.0 < radius <= 0.5):
         raise CertificateError(f"radius must be in (0, 0.5], got {radius!r}")
+    extra = sorted(set(claim) - CLAIM_FIELDS) + sorted(f"(top level) {f}" for f in set(cert) - TOP_FIELDS)
+    if extra:
+        raise CertificateError(f"unknown field(s): {', '.join(extra)}")
+    words = get_str(claim, "statement", "claim")
+    expected = statement(n, k, dims == "all")
+    if words != expected:
+        raise CertificateError(f"claim.statement does not match the claim's fields; expected: {expected!r}")
     return n, k, dims == "all", point, radius
 
 

@@ -17,19 +17,9 @@ from .. import __version__
 from ..certificate import FORMAT, FORMAT_VERSION, CertificateError, write_certificate
 from ..checking import check_data
 from ..interval import NotProven
-from .check import KIND
+from .check import KIND, statement
 from .candidates import CANDIDATES_FORMAT
 from .search import MinimumClass, SearchConfig
-
-
-def statement(n: int, k: int, all_dims: bool) -> str:
-    dims = "for every input dimension d >= k" if all_dims else "for input dimension d = k"
-    return (
-        f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
-        f"x ~ N(0, I_d), with n = {n} students and the orthonormal teacher V = I_{k} (embedded in R^d), "
-        f"has a strict local minimum with F > 0 (hence spurious: the global minimum is 0) within Euclidean "
-        f"distance `radius` of `point`, {dims}."
-    )
 
 
 def build(point: np.ndarray, radius: float, all_dims: bool, provenance: dict) -> dict:
