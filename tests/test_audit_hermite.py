@@ -25,7 +25,7 @@ from certify.hermite.expansion import compute_expansion
 from certify.hermite.rigorous import sinh_kernel_integrals, working_precision
 from certify.interval import NotProven
 
-REJECTED = (CertificateError, NotProven)
+from test_hermite_check import REJECTED, rejected  # noqa: E402  (the shared rejection helper)
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +36,6 @@ def sig() -> dict:
 @pytest.fixture(scope="module")
 def relu() -> dict:
     return produce.certificate("relu", 30, False).certificate
-
-
-def rejected(cert: dict, match: str | None = None) -> str:
-    with pytest.raises(REJECTED) as info:
-        check_data(cert)
-    if match is not None:
-        assert match in str(info.value), str(info.value)
-    return str(info.value)
 
 
 def value(s: str) -> Fraction:
