@@ -87,16 +87,6 @@ class Interval:
     def reshape(self, *shape) -> "Interval":
         return Interval(self.lo.reshape(*shape), self.hi.reshape(*shape), _checked=True)
 
-    def transpose(self, *axes) -> "Interval":
-        return Interval(self.lo.transpose(*axes), self.hi.transpose(*axes), _checked=True)
-
-    def broadcast_to(self, shape) -> "Interval":
-        return Interval(np.broadcast_to(self.lo, shape), np.broadcast_to(self.hi, shape), _checked=True)
-
-    @staticmethod
-    def where(mask, a: "Interval", b: "Interval") -> "Interval":
-        return Interval(np.where(mask, a.lo, b.lo), np.where(mask, a.hi, b.hi), _checked=True)
-
     # -- arithmetic -----------------------------------------------------------
     @staticmethod
     def _coerce(other) -> "Interval":

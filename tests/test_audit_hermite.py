@@ -407,10 +407,9 @@ def test_statement_must_match_exactly(sig):
         rejected(cert, "statement")
 
 
-def test_unknown_fields_in_claim_and_decay_bound_are_rejected(sig):
-    cert = copy.deepcopy(sig)
-    cert["claim"]["lipschitz"] = "1"
-    rejected(cert, "unknown field")
+def test_a_decay_key_of_the_other_form_is_rejected(sig):
+    """'beta' belongs to the power-law form; on the exponential form it is an unknown field
+    (unknown claim fields in general: test_hermite_check.test_unknown_activation_and_extra_fields_are_rejected)."""
     cert = copy.deepcopy(sig)
     cert["claim"]["decay_bound"]["beta"] = "1"
     rejected(cert, "unknown field")
