@@ -6,7 +6,7 @@ Pipeline (per k):
 1. ``runs`` seeded random initializations, entries N(0, init_std^2)
    (default init_std = 1/sqrt(k), Xavier for d = k inputs);
 2. batched gradient descent (numpy, or cupy when ``backend='cupy'``) with
-   step ``lr`` (default 5/k... clipped for stability, see DEFAULT_LR) until
+   step ``lr`` (default min(0.5, 5/k), see ``default_lr``) until
    |grad F| <= ``gd_tol`` or ``steps`` steps;
 3. Newton polishing on the host until the gradient is at rounding level;
 4. classification: global (loss ~ 0), spurious minimum (loss > 0, Hessian
