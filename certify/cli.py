@@ -1,8 +1,10 @@
 """The ``certify`` command line.
 
 ``certify check PATH...`` and ``certify show FILE`` use only the trusted
-checker.  The other commands (searches, certificate producers) are
-registered by each claim kind's ``cli`` module.
+kernel.  Every producer is ``certify <group> <verb>``: the groups come from
+the kernel's registry of claim kinds (``ClaimKind.cli_group``), and each
+kind's ``cli_module`` adds its verbs with ``register(verbs)``.  Output
+convention for every producer: ``--out PATH`` and ``--overwrite``.
 """
 from __future__ import annotations
 
@@ -19,21 +21,29 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from . import __version__
+from .publishing import PublishError
 
-# claim kinds contributing sub-commands: module with ``register(subparsers)``
-KIND_CLIS = (
-    "certify.spurious_minima.cli",
-    "certify.hermite.cli",
-    "certify.kkt.cli",
-)
 
 
 class UserError(Exception):
     """Bad input from the user: printed as 'error: ...' with exit status 2."""
 
 
+def producer_groups() -> dict[str, list[str]]:
+    """``certify <group>`` -> the producer modules adding its verbs, from the kernel's registry."""
+    from .kernel.registry import kinds
+
+    groups: dict[str, list[str]] = {}
+    for kind in kinds().values():
+        if kind.cli_group and kind.cli_module:
+            mods = groups.setdefault(kind.cli_group, [])
+            if kind.cli_module not in mods:
+                mods.append(kind.cli_module)
+    return groups
+
+
 def _cmd_check(args) -> int:
-    from .checking import check_paths
+    from .kernel.checking import check_paths
 
     def report(v):
         if not args.quiet or not v.proven:
@@ -49,7 +59,7 @@ def _cmd_check(args) -> int:
 
 
 def _cmd_show(args) -> int:
-    from .showing import show_file
+    from .kernel.showing import show_file
 
     text, ok = show_file(args.file)
     print(text)
@@ -75,8 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=_cmd_show)
 
-    for name in KIND_CLIS:
-        importlib.import_module(name).register(sub)
+    for group, modules in producer_groups().items():
+        g = sub.add_parser(group, help=f"producers: certify {group} VERB (see certify {group} --help)")
+        verbs = g.add_subparsers(dest="verb", metavar="VERB")
+        verbs.required = True
+        for name in modules:
+            importlib.import_module(name).register(verbs)
     return parser
 
 
@@ -85,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except UserError as exc:
+    except (UserError, PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # output piped into e.g. `head`

@@ -124,13 +124,13 @@ def _cmd_search(args) -> int:
             "gd_seconds": result.gd_seconds, "run_steps_per_second": result.throughput,
         })
     if args.candidates:
-        from ..certificate import write_certificate
+        from ..publishing import exists_message, write_json_atomic
         from .candidates import candidates_data
 
         try:
-            write_certificate(args.candidates, candidates_data(results))
+            write_json_atomic(args.candidates, candidates_data(results))
         except FileExistsError:
-            raise UserError(f"{args.candidates} exists; not overwritten") from None
+            raise UserError(exists_message(args.candidates)) from None
         print(f"candidates written to {args.candidates} (certify them with `certify prove --candidates`)")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")

@@ -14,31 +14,19 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..certificate import FORMAT, FORMAT_VERSION, CertificateError, write_certificate
-from ..checking import check_data
-from ..interval import NotProven
-from .check import KIND, statement
+from ..kernel.certificate import CertificateError, NotProven
+from ..kernel.checking import check_data
+from ..kernel.spurious_minima.kind import KIND
+from ..publishing import PublishError, build_certificate, publish, published_line
 from .candidates import CANDIDATES_FORMAT
 from .search import MinimumClass, SearchConfig
 
 
 def build(point: np.ndarray, radius: float, all_dims: bool, provenance: dict) -> dict:
     n, k = point.shape
-    return {
-        "format": FORMAT,
-        "version": FORMAT_VERSION,
-        "kind": KIND,
-        "claim": {
-            "statement": statement(n, k, all_dims),
-            "n": int(n),
-            "k": int(k),
-            "teacher": "identity",
-            "input_dimensions": "all" if all_dims else "k",
-        },
-        "point": [[float(x) for x in row] for row in point],
-        "radius": float(radius),
-        "provenance": provenance,
-    }
+    claim = {"n": int(n), "k": int(k), "teacher": "identity", "input_dimensions": "all" if all_dims else "k"}
+    evidence = {"point": [[float(x) for x in row] for row in point], "radius": float(radius)}
+    return build_certificate(KIND.name, claim, evidence, provenance)
 
 
 def certify_candidate(point: np.ndarray, min_eig: float, all_dims: bool, provenance: dict):
@@ -76,11 +64,11 @@ def certify_and_write(point: np.ndarray, min_eig: float, loss: float, all_dims: 
     n, k = point.shape
     path = out_dir / file_name(n, k, loss)
     try:
-        write_certificate(path, cert, overwrite=overwrite)
-    except FileExistsError:
-        log(f"exists, not overwritten: {path} (use --overwrite to replace)")
+        publish(cert, path, overwrite=overwrite)
+    except PublishError as exc:
+        log(str(exc))
         return None
-    log(f"wrote {path}: {proof.summary}")
+    log(published_line(path, proof))
     return path
 
 
@@ -165,8 +153,8 @@ def prove_candidates_file(path: Path, out_dir: Path, all_dims: bool = True, over
     import json
 
     data = json.loads(Path(path).read_text())
-    if not isinstance(data, dict) or data.get("format") != CANDIDATES_FORMAT or data.get("kind") != KIND:
-        raise ValueError(f"not a {CANDIDATES_FORMAT} file for {KIND}")
+    if not isinstance(data, dict) or data.get("format") != CANDIDATES_FORMAT or data.get("kind") != KIND.name:
+        raise ValueError(f"not a {CANDIDATES_FORMAT} file for {KIND.name}")
     written = []
     for s in data["searches"]:
         cands = sorted(s["candidates"], key=lambda c: c["loss"])

@@ -1,7 +1,7 @@
 """Certificate files: reading, validating fields, and writing atomically.
 
-TRUSTED.  This module is part of the checker's kernel (see docs/trust.md).
-It imports nothing from the search code.
+TRUSTED (docs/trust.md).  Imports only the standard library (numpy lazily).
+Writing certificates is the producers' business: certify/publishing.py.
 
 Format (documented in docs/certificate-format.md)
 -------------------------------------------------
@@ -28,13 +28,11 @@ import json
 import math
 import os
 import re
-import tempfile
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 FORMAT = "certify-certificate"
-FORMAT_VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
@@ -78,7 +76,8 @@ def parse_json_text(text: str) -> dict:
 
 
 def load_certificate(path: str | os.PathLike) -> dict:
-    """Read a certificate file and check its envelope (format, version, kind, claim)."""
+    """Read a certificate file (bounded, UTF-8, strict JSON object); the envelope is checked by
+    certify.kernel.checking."""
     path = Path(path)
     try:
         if not path.is_file():
@@ -93,26 +92,7 @@ def load_certificate(path: str | os.PathLike) -> dict:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CertificateError("file is not UTF-8 text") from None
-    data = parse_json_text(text)
-    check_envelope(data)
-    return data
-
-
-def check_envelope(data: dict) -> None:
-    fmt = data.get("format")
-    if fmt != FORMAT:
-        raise CertificateError(f"field 'format' must be {FORMAT!r}, got {fmt!r}")
-    if "version" not in data:
-        raise CertificateError("missing field 'version'")
-    version = data["version"]
-    if type(version) is not int:
-        raise CertificateError(f"field 'version' must be an integer, got {version!r}")
-    if version != FORMAT_VERSION:
-        raise CertificateError(
-            f"unknown certificate version {version} (this checker knows version {FORMAT_VERSION})"
-        )
-    get_str(data, "kind")
-    get_object(data, "claim")
+    return parse_json_text(text)
 
 
 # --------------------------------------------------------------------------- fields
@@ -120,6 +100,24 @@ def check_envelope(data: dict) -> None:
 
 def _where(key: str, ctx: str) -> str:
     return f"{ctx}.{key}" if ctx else key
+
+
+def only_fields(obj: dict, allowed, ctx: str = "") -> None:
+    """Reject any key of ``obj`` outside ``allowed`` (unknown fields are never ignored)."""
+    if not isinstance(obj, dict):
+        raise CertificateError(f"{ctx or 'certificate'} must be a JSON object")
+    extra = sorted(set(obj) - set(allowed))
+    if extra:
+        where = f"{ctx}: " if ctx else ""
+        raise CertificateError(f"{where}unknown field(s) {', '.join(map(repr, extra))} "
+                               f"(allowed: {', '.join(sorted(allowed))})")
+
+
+def within_limit(value: int, limit: int, what: str) -> int:
+    """A resource limit, checked before any arithmetic."""
+    if value > limit:
+        raise CertificateError(f"{what} = {value} exceeds this checker's limit of {limit}")
+    return value
 
 
 def require(obj: dict, key: str, ctx: str = "") -> Any:
@@ -227,67 +225,3 @@ def as_rational(value: Any, where: str) -> Fraction:
 def rational_str(x: Fraction | int) -> str:
     x = Fraction(x)
     return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def dumps(data: dict) -> str:
-    """Canonical certificate text (floats in shortest round-trip form; NaN/inf refused)."""
-    return json.dumps(data, indent=1, allow_nan=False, ensure_ascii=False) + "\n"
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the new directory entry durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def write_certificate(path: str | os.PathLike, data: dict, overwrite: bool = False) -> Path:
-    """Write atomically: the file appears whole or not at all.
-
-    Without ``overwrite`` an existing file is never replaced (``FileExistsError``);
-    the check and the creation are one atomic step (a hard link of a complete
-    temporary file).  With ``overwrite`` the old file is replaced atomically.
-    On file systems without hard links the name is claimed with O_CREAT|O_EXCL
-    and the complete file renamed over that empty placeholder (a crash in
-    between leaves an empty file, which no checker accepts).  The folder is
-    fsynced so the new entry survives a crash.
-    """
-    path = Path(path)
-    text = dumps(data)
-    parse_json_text(text)  # refuse to write something we could not read back
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; a published certificate is world-readable
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if overwrite:
-            os.replace(tmp, path)
-        else:
-            try:
-                os.link(tmp, path)  # atomic; fails with FileExistsError if path exists
-            except FileExistsError:
-                raise
-            except OSError:  # file systems without hard links: claim the name first, atomically
-                fd_new = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)  # FileExistsError if taken
-                os.close(fd_new)
-                os.replace(tmp, path)  # replaces only our own empty placeholder
-        _fsync_folder(path.parent)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path

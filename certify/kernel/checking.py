@@ -1,0 +1,125 @@
+"""Deciding certificates: the envelope policy, dispatch by kind, one verdict per file.
+
+TRUSTED (docs/trust.md).  The policy below is the same for every claim kind
+(certify.kernel.contract explains each step); a kind only parses its own
+fields and proves its own claim.  Every exception becomes "not proven" (an
+internal error is never a pass).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .certificate import FORMAT, CertificateError, NotProven, get_object, get_str, load_certificate, only_fields
+from .contract import ClaimKind, Proven
+from .registry import get_kind
+
+ENVELOPE_FIELDS = frozenset({"format", "version", "kind", "claim", "provenance"})
+
+
+@dataclass
+class Verdict:
+    path: str
+    kind: str | None
+    proven: bool
+    message: str
+    bounds: dict = field(default_factory=dict)
+
+    def line(self) -> str:
+        tag = "PROVEN    " if self.proven else "NOT PROVEN"
+        return f"{tag} {self.path}: {self.message}"
+
+
+def envelope(cert: Any) -> ClaimKind:
+    """Format, kind and version, checked in this one place; returns the kind."""
+    if not isinstance(cert, dict):
+        raise CertificateError("a certificate must be a JSON object")
+    if cert.get("format") != FORMAT:
+        raise CertificateError(f"field 'format' must be {FORMAT!r}, got {cert.get('format')!r}")
+    kind = get_kind(get_str(cert, "kind"))
+    if "version" not in cert:
+        raise CertificateError("missing field 'version'")
+    version = cert["version"]
+    if type(version) is not int:
+        raise CertificateError(f"field 'version' must be an integer, got {version!r}")
+    if version != kind.version:
+        raise CertificateError(f"{kind.name} certificate of format version {version}: this checker reads "
+                               f"version {kind.version} (see docs/certificate-format.md)")
+    return kind
+
+
+def parse_claim(cert: Any) -> tuple[ClaimKind, Any]:
+    """The envelope policy up to the typed claim (no arithmetic): returns (kind, claim)."""
+    kind = envelope(cert)
+    only_fields(cert, ENVELOPE_FIELDS | kind.evidence_fields)
+    claim_obj = get_object(cert, "claim")
+    only_fields(claim_obj, kind.claim_fields | {"statement"}, "claim")
+    words = get_str(claim_obj, "statement", "claim")
+    if "provenance" in cert and not isinstance(cert["provenance"], dict):
+        raise CertificateError("field 'provenance' must be a JSON object")
+    data = {key: value for key, value in cert.items() if key != "provenance"}  # never read
+    claim = kind.parse(data)
+    expected = kind.statement(claim)
+    if words != expected:
+        raise CertificateError(f"claim.statement does not match the claim's fields; expected: {expected!r}")
+    return kind, claim
+
+
+def check_data(cert: Any) -> Proven:
+    """Decide an already parsed certificate; raises CertificateError/NotProven."""
+    kind, claim = parse_claim(cert)
+    result = kind.check(claim)
+    if not isinstance(result, Proven):  # a check must return Proven explicitly
+        raise NotProven("checker returned no proof")
+    unknown = sorted(set(result.bounds) - set(kind.bounds))
+    if unknown:
+        raise NotProven(f"checker reported undocumented bound(s) {unknown}")
+    return result
+
+
+def check_file(path: str | os.PathLike) -> Verdict:
+    kind = None
+    try:
+        cert = load_certificate(path)
+        kind = cert.get("kind") if isinstance(cert.get("kind"), str) else None
+        proof = check_data(cert)
+        return Verdict(str(path), kind, True, proof.summary, dict(proof.bounds))
+    except (CertificateError, NotProven) as exc:
+        return Verdict(str(path), kind, False, str(exc) or type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - any failure is "not proven", never a pass
+        return Verdict(str(path), kind, False, f"checker error ({type(exc).__name__}: {exc})")
+
+
+def expand_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
+    """Files as given; folders searched recursively for *.json.  Returns (files, missing)."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*.json") if q.is_file())
+            if not found:
+                missing.append(f"{p}: folder holds no *.json certificate")
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        elif p.exists():
+            missing.append(f"{p}: not a regular file or folder")
+        else:
+            missing.append(f"{p}: no such file or folder")
+    return files, missing
+
+
+def check_paths(
+    paths: Iterable[str | os.PathLike], report: Callable[[Verdict], None] | None = None
+) -> tuple[list[Verdict], list[str]]:
+    files, missing = expand_paths(paths)
+    verdicts = []
+    for f in files:
+        v = check_file(f)
+        if report is not None:
+            report(v)
+        verdicts.append(v)
+    return verdicts, missing

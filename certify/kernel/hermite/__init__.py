@@ -1,0 +1,1 @@
+"""Claim kind hermite-expansion (trusted). Theorem: docs/hermite.md."""

@@ -1,0 +1,1 @@
+"""Claim kind kkt-max-margin (trusted, exact rationals). Theorem: docs/kkt.md."""

@@ -1,0 +1,170 @@
+"""Claim kind ``relu-spurious-minimum``: a spurious strict local minimum near a stored point.
+
+TRUSTED (docs/trust.md).  Imports only the kernel, numpy and python-flint.
+
+Claim.  For the teacher-student objective F of docs/spurious-minima.md with
+n >= k students and the orthonormal teacher V = I_k (so min F = 0): F has a strict local
+minimum x* with F(x*) > 0 (so it is not a global minimum, whose value is 0)
+within Euclidean distance ``radius`` of the stored point x~; when
+``input_dimensions`` is "all", the embedded point (zeros in the extra
+coordinates) is a strict local minimum with the same loss for every input
+dimension d >= k.
+
+Theorem used (docs/spurious-minima.md, "Certificate theorem").  Let B be the
+box of half-width r around x~ (it contains the closed ball of radius r).  If
+(1) F is C^2 on B and H(x) >= mu I with mu > 0 for every x in B, and
+(2) |grad F(x~)| < mu r / 2,
+then F has exactly one critical point x* in the ball, a strict local minimum,
+with |x* - x~| <= |grad F(x~)|/mu and
+F(x~) - |grad F(x~)|^2/(2 mu) <= F(x*) <= F(x~).
+(On the sphere |x - x~| = r: F(x) >= F(x~) - |g| r + mu r^2/2 > F(x~), so the
+minimum of F over the ball is interior, hence critical; strong convexity
+gives uniqueness, the distance and the loss bounds.)
+For every d > k: at an embedded critical point the gradient in the extra
+coordinates vanishes and the Hessian is H (+) (d - k) copies of M; if M >= mu_M I
+with mu_M > 0 on B (so at x*), the embedded x* is a strict local minimum.
+
+Each quantity is enclosed by certify.spurious_minima.rigorous (interval
+arithmetic with proven rounding); positive definiteness of every symmetric
+matrix in an interval matrix is proven by Rump's floating-point Cholesky test
+(certify.interval.min_eigenvalue_lower_bound).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
+from ..contract import ClaimKind, Proven
+from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
+from .rigorous import enclose
+
+MAX_PARAMETERS = 2500  # n*k; the Hessian is (n k) x (n k)
+INPUT_DIMENSIONS = ("k", "all")
+
+
+def _down(x: float) -> float:
+    return float(np.nextafter(x, -np.inf))
+
+
+def _up(x: float) -> float:
+    return float(np.nextafter(x, np.inf))
+
+
+@dataclass(frozen=True)
+class SpuriousMinimumClaim:
+    n: int
+    k: int
+    all_dims: bool  # every d >= k (else d = k only)
+    point: np.ndarray  # (n, k) binary64
+    radius: float
+
+
+class SpuriousMinimum(ClaimKind):
+    name = "relu-spurious-minimum"
+    version = 1
+    title = "a spurious strict local minimum of the two-layer ReLU teacher-student loss (teacher I_k)"
+    theorem = "docs/spurious-minima.md"
+    trusted_modules = ("certify.kernel.spurious_minima.kind", "certify.kernel.spurious_minima.rigorous")
+    claim_fields = frozenset({"n", "k", "teacher", "input_dimensions"})
+    evidence_fields = frozenset({"point", "radius"})
+    limits = {"parameters (n*k)": MAX_PARAMETERS}
+    bounds = {
+        "loss": "[lo, hi] enclosing F(x*) at the critical point x*",
+        "hessian_min_eigenvalue_lower_bound": "mu: H(x) >= mu I on the whole box",
+        "distance_to_critical_point": "|x* - x~| upper bound",
+        "gradient_norm_at_point": "|grad F(x~)| upper bound",
+        "m_min_eigenvalue_lower_bound": "M(x) >= mu_M I on the whole box (claims for every d >= k)",
+    }
+    cli_group = "spurious"
+    cli_module = "certify.spurious_minima.cli"
+
+    def statement(self, c: SpuriousMinimumClaim) -> str:
+        dims = "for every input dimension d >= k" if c.all_dims else "for input dimension d = k"
+        return (
+            f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
+            f"x ~ N(0, I_d), with n = {c.n} students and the orthonormal teacher V = I_{c.k} (embedded in R^d), "
+            f"has a strict local minimum with F > 0 (hence spurious: the global minimum is 0) within Euclidean "
+            f"distance `radius` of `point`, {dims}."
+        )
+
+    def parse(self, cert: dict) -> SpuriousMinimumClaim:
+        claim = get_object(cert, "claim")
+        k = get_int(claim, "k", "claim", lo=1, hi=MAX_PARAMETERS)
+        n = get_int(claim, "n", "claim", lo=1, hi=MAX_PARAMETERS)
+        within_limit(n * k, MAX_PARAMETERS, "n*k (parameters)")
+        if n < k:
+            raise CertificateError(
+                f"claim.n = {n} < claim.k = {k}: with fewer students than teachers the global minimum of F is "
+                "positive, so F > 0 does not show a minimum is spurious (this kind needs n >= k)"
+            )
+        teacher = get_str(claim, "teacher", "claim")
+        if teacher != "identity":
+            raise CertificateError(f"claim.teacher must be 'identity' (V = I_k), got {teacher!r}")
+        dims = get_str(claim, "input_dimensions", "claim")
+        if dims not in INPUT_DIMENSIONS:
+            raise CertificateError(f"claim.input_dimensions must be one of {INPUT_DIMENSIONS}, got {dims!r}")
+        point = get_binary64_array(cert, "point", (n, k))
+        radius = get_binary64(cert, "radius")
+        if not (0.0 < radius <= 0.5):
+            raise CertificateError(f"radius must be in (0, 0.5], got {radius!r}")
+        return SpuriousMinimumClaim(n, k, dims == "all", point, radius)
+
+    def check(self, c: SpuriousMinimumClaim) -> Proven:
+        n, k, all_dims, point, radius = c.n, c.k, c.all_dims, c.point, c.radius
+        at_point = enclose(Interval.point(point), want=("loss", "grad"))
+        g = norm2_upper(at_point.grad)  # >= |grad F(x~)|
+
+        box = Interval.around(point, radius)
+        on_box = enclose(box, want=("hess", "m") if all_dims else ("hess",))
+        try:
+            mu = min_eigenvalue_lower_bound(on_box.hess)
+        except NotProven:
+            raise NotProven("Hessian not proven positive definite on the whole box "
+                            "(radius too large, or not a minimum)") from None
+
+        # (2): |g| < mu r / 2, with mu r / 2 rounded down
+        if not g < _down(_down(mu * radius) * 0.5):
+            raise NotProven(
+                f"gradient norm {g:.3e} is not below mu*r/2 = {mu * radius / 2:.3e}: "
+                "the box may not contain a critical point (radius too small)"
+            )
+        dist = _up(g / mu)
+        loss_hi = float(at_point.loss.hi)
+        loss_lo = _down(float(at_point.loss.lo) - _up(_up(g * g) / _down(2.0 * mu)))
+        if not loss_lo > 0.0:
+            raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
+                            "may be a global minimum")
+        bounds = {
+            "loss": [loss_lo, loss_hi],
+            "hessian_min_eigenvalue_lower_bound": mu,
+            "distance_to_critical_point": dist,
+            "gradient_norm_at_point": g,
+        }
+        text = (f"spurious local minimum, n={n}, k={k}, "
+                f"{'every d >= k' if all_dims else 'd = k'}: loss in [{loss_lo:.10g}, {loss_hi:.10g}], "
+                f"lambda_min(H) >= {mu:.4g}, |x* - x~| <= {dist:.2e}")
+        if all_dims:
+            try:
+                mu_m = min_eigenvalue_lower_bound(on_box.m_matrix)
+            except NotProven:
+                raise NotProven("M not proven positive definite on the box: the claim for every d >= k "
+                                "is not proven") from None
+            bounds["m_min_eigenvalue_lower_bound"] = mu_m
+            text += f", lambda_min(M) >= {mu_m:.4g}"
+        return Proven(text, bounds)
+
+    def describe(self, c: SpuriousMinimumClaim) -> str:
+        lines = [
+            f"problem: two-layer ReLU teacher-student, n={c.n} students, teacher V=I_{c.k}, "
+            f"input dimensions: {'every d >= k' if c.all_dims else 'd = k'}",
+            f"radius:  {c.radius!r} (box half-width around the point)",
+            "point (rows w_i):",
+        ]
+        with np.printoptions(precision=6, suppress=True, linewidth=120):
+            lines.append(str(c.point))
+        return "\n".join(lines)
+
+
+KIND = SpuriousMinimum()
