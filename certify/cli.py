@@ -5,6 +5,13 @@ kernel.  Every producer is ``certify <group> <verb>``: the groups come from
 the kernel's registry of claim kinds (``ClaimKind.cli_group``), and each
 kind's ``cli_module`` adds its verbs with ``register(verbs)``.  Output
 convention for every producer: ``--out PATH`` and ``--overwrite``.
+
+``certify check`` options for CI (docs/ci.md): ``--format text|json|junit``,
+``--output FILE``, ``-j N``, ``--timeout SECONDS``, ``--exclude GLOB``,
+``--manifest FILE``, ``--dask ADDRESS``; exit statuses ``EXIT_*`` below.
+The orchestration lives in certify/runner.py, manifests in certify/manifest.py,
+report formats in certify/report.py; every verdict comes from the kernel's
+``check_file``.
 """
 from __future__ import annotations
 
@@ -12,6 +19,7 @@ import argparse
 import importlib
 import os
 import sys
+from pathlib import Path
 
 # Our linear algebra is on small matrices (at most a few hundred rows): BLAS
 # threads only add contention, badly so on a loaded 2-core machine (measured:
@@ -42,20 +50,185 @@ def producer_groups() -> dict[str, list[str]]:
     return groups
 
 
+EXIT_PROVEN = 0  # every certificate proven (and, with --manifest, the folder matches its manifest)
+EXIT_NOT_PROVEN = 1  # at least one certificate not proven (or an unexpected internal error)
+EXIT_USAGE = 2  # bad usage, a missing path, an unreadable manifest
+EXIT_MANIFEST = 3  # --manifest: a listed file missing, changed or not proven, or an unlisted certificate
+
+CHECK_EPILOG = """\
+exit status:
+  0  every certificate proven (with --manifest: and the folder matches the manifest)
+  1  at least one certificate NOT PROVEN
+  2  bad usage, a missing path or folder without certificates, an unreadable manifest
+  3  --manifest only: a listed certificate is missing, changed (SHA-256) or not proven,
+     or a certificate under the manifest's folder is not listed
+Folder walks take *.json files and skip hidden entries, virtual environments
+(folders holding pyvenv.cfg) and manifest files.  Errors go to stderr.
+See docs/ci.md for CI recipes (GitHub Actions, pre-commit, pytest --certify)."""
+
+# optional dependencies -> the extra that installs them (pyproject.toml)
+EXTRAS = {"scipy": "search", "mpmath": "search", "tqdm": "search", "matplotlib": "plot",
+          "cupy": "gpu", "distributed": "distributed", "dask": "distributed"}
+
+
+def _printable(text: str) -> str:
+    """Control characters escaped, so a file name or message cannot drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
+
+
 def _cmd_check(args) -> int:
-    from .kernel.checking import check_paths
+    from .kernel.checking import expand_paths
+    from .runner import default_jobs, run_dask, run_local
 
-    def report(v):
-        if not args.quiet or not v.proven:
-            print(v.line(), flush=True)
+    if args.manifest and args.paths:
+        raise UserError("--manifest checks the manifest's own folder: give no PATH with it")
+    if args.manifest and args.exclude:
+        raise UserError("--exclude cannot be used with --manifest (the manifest lists every certificate)")
+    if not args.manifest and not args.paths:
+        raise UserError("certify check: give at least one PATH (or --manifest FILE)")
+    if args.dask and args.jobs is not None:
+        raise UserError("-j and --dask exclude each other (the Dask cluster decides the parallelism)")
 
-    verdicts, missing = check_paths(args.paths, report=report)
-    for m in missing:
-        print(f"NOT PROVEN {m}", flush=True)
-    n_ok = sum(v.proven for v in verdicts)
-    n_bad = len(verdicts) - n_ok + len(missing)
-    print(f"{n_ok} proven, {n_bad} not proven")
-    return 0 if n_bad == 0 and n_ok > 0 else 1
+    if args.output is not None:
+        _check_report_path(Path(args.output))  # before minutes of checking, not after
+    if args.dask:
+        try:
+            import distributed  # noqa: F401
+        except ImportError:
+            raise UserError("--dask needs Dask: pip install 'certify[distributed]'") from None
+
+    manifest = missing_entries = None
+    errors: list[str] = []
+    if args.manifest:
+        from .manifest import ManifestError, load_manifest, plan
+
+        try:
+            manifest = load_manifest(args.manifest)
+        except ManifestError as exc:
+            raise UserError(str(exc)) from None
+        files, missing_entries = plan(manifest)
+    else:
+        files, errors = expand_paths(args.paths, exclude=args.exclude)
+    for e in errors:
+        print(f"error: {_printable(e)}", file=sys.stderr, flush=True)
+
+    if args.dask:
+        try:
+            from distributed import Client
+
+            client = Client(args.dask, timeout=60)
+        except (OSError, ValueError, TimeoutError) as exc:
+            raise UserError(f"--dask {args.dask}: cannot connect to the Dask scheduler ({exc})") from None
+        results = _closing(run_dask(files, client, timeout=args.timeout), client)
+    else:
+        jobs = args.jobs if args.jobs is not None else default_jobs()
+        results = run_local(files, jobs=min(jobs, max(1, len(files))), timeout=args.timeout)
+    if manifest is not None:
+        from .manifest import reconcile
+
+        results = reconcile(manifest, results, missing_entries)
+
+    stream = args.format == "text" or args.output is not None
+    done = []
+    for r in results:
+        done.append(r)
+        if stream and (not args.quiet or not r.proven or r.manifest):
+            print(_printable(r.line()), flush=True)
+            if r.manifest:
+                print(_printable(f"MANIFEST   {r.path}: {r.manifest}"), flush=True)
+
+    n_ok = sum(r.proven for r in done)
+    n_bad = len(done) - n_ok + len(errors)
+    n_manifest = sum(r.manifest is not None for r in done)
+    if errors:
+        code = EXIT_USAGE
+    elif n_manifest:
+        code = EXIT_MANIFEST
+    elif n_bad or not done:
+        code = EXIT_NOT_PROVEN
+    else:
+        code = EXIT_PROVEN
+    summary = f"{n_ok} proven, {n_bad} not proven"
+    if manifest is not None:
+        summary += f"; manifest {manifest.file}: " + (f"{n_manifest} problem(s)" if n_manifest else "matches")
+    if stream:
+        print(summary, flush=True)
+
+    if args.format != "text" or args.output is not None:
+        from .report import render
+
+        text = render(args.format, done, errors, code, manifest=str(manifest.file) if manifest else None)
+        if args.output is None:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        else:
+            _write_report(Path(args.output), text)
+    return code
+
+
+def _check_report_path(path: Path) -> None:
+    if path.is_dir():
+        raise UserError(f"--output {path} is a folder, not a file name")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UserError(f"--output {path}: cannot write into {folder}")
+
+
+def _write_report(path: Path, text: str) -> None:
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise UserError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
+
+
+def _closing(results, client):
+    try:
+        yield from results
+    finally:
+        client.close()
+
+
+def _cmd_manifest_write(args) -> int:
+    from .manifest import ManifestError, write_manifest
+    from .runner import default_jobs
+
+    jobs = args.jobs if args.jobs is not None else default_jobs()
+    try:
+        out, n = write_manifest(args.folder, args.out, overwrite=args.overwrite, jobs=jobs, timeout=args.timeout)
+    except ManifestError as exc:
+        raise UserError(str(exc)) from None
+    print(f"wrote {out}: {n} proven certificate(s) listed")
+    return 0
 
 
 def _cmd_show(args) -> int:
@@ -66,6 +239,13 @@ def _cmd_show(args) -> int:
     return 0 if ok else 1
 
 
+def _unavailable(group: str, why: str):
+    def run(args) -> int:
+        raise UserError(f"certify {group} is unavailable here: {why}")
+
+    return run
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="certify",
@@ -73,41 +253,100 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"certify {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, dest="global_progress",
+                        help="force progress bars on or off (default: only on a terminal, never when CI is set)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    p = sub.add_parser("check", help="check certificates (files or folders, recursive)")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("check", help="check certificates (files or folders, recursive)",
+                       description="Decide certificates with the trusted kernel, one verdict per file.",
+                       epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="*", metavar="PATH", help="certificate files or folders (searched for *.json)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the total")
+    p.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                   help="report format (default text); json and junit go to stdout or --output")
+    p.add_argument("--output", metavar="FILE", default=None,
+                   help="write the report to FILE (text lines still stream to stdout)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="check N certificates at a time (default: the usable cores); output order and "
+                        "verdicts are those of -j 1")
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="per-certificate time limit: a longer check is stopped and reported NOT PROVEN")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip files/folders whose name or relative path matches GLOB (repeatable)")
+    p.add_argument("--manifest", metavar="FILE", default=None,
+                   help="check the folder of manifest FILE against it (exit 3 on a mismatch)")
+    p.add_argument("--dask", metavar="ADDRESS", default=None,
+                   help="run the checks on the Dask scheduler at ADDRESS (pip install 'certify[distributed]')")
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("show", help="show a certificate's claim and data in readable form")
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=_cmd_show)
 
-    for group, modules in producer_groups().items():
+    p = sub.add_parser("manifest", help="manifests: the certificates a folder must hold (certify manifest write)")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+    w = verbs.add_parser("write", help="check every certificate under DIR and list them in a manifest",
+                         description="Check every certificate under DIR (all must be proven) and write the "
+                                     "manifest (default DIR/MANIFEST.json): path, kind, SHA-256, statement.")
+    w.add_argument("folder", metavar="DIR")
+    w.add_argument("--out", metavar="FILE", default=None, help="manifest file (default DIR/MANIFEST.json)")
+    w.add_argument("--overwrite", action="store_true", help="replace an existing manifest")
+    w.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N")
+    w.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS")
+    w.set_defaults(func=_cmd_manifest_write)
+
+    try:
+        groups = producer_groups()
+    except Exception as exc:  # noqa: BLE001 - a broken kind must not take `certify check` down with it
+        groups = {}
+        parser.registry_error = f"{type(exc).__name__}: {exc}"
+    for group, modules in groups.items():
         g = sub.add_parser(group, help=f"producers: certify {group} VERB (see certify {group} --help)")
         verbs = g.add_subparsers(dest="verb", metavar="VERB")
-        verbs.required = True
         for name in modules:
-            importlib.import_module(name).register(verbs)
+            try:
+                module = importlib.import_module(name)
+            except Exception as exc:  # noqa: BLE001 - a broken producer must not break `certify check`
+                g.set_defaults(func=_unavailable(group, f"{name} cannot be imported ({type(exc).__name__}: {exc})"))
+                break
+            module.register(verbs)
+        else:
+            verbs.required = True
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(parser, "registry_error", None):
+        print(f"warning: the registry of claim kinds failed to load, producer commands are missing "
+              f"({parser.registry_error})", file=sys.stderr)
+    if args.global_progress is not None:  # own dest: a producer's --no-progress never lands here
+        from .progress import set_mode
+
+        set_mode(args.global_progress)
     try:
         return int(args.func(args) or 0)
     except (UserError, PublishError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`
         sys.stderr.close()
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top in EXTRAS and not args.debug:
+            print(f"error: this command needs {top}: pip install 'certify[{EXTRAS[top]}]'", file=sys.stderr)
+            return EXIT_USAGE
+        if args.debug:
+            raise
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001
         if args.debug:
             raise

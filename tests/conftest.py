@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from certify.certificate import dumps
+from certify.publishing import dumps
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 K = 6
@@ -106,7 +106,7 @@ def saddle_point() -> np.ndarray:
 
 @pytest.fixture
 def write_json(tmp_path):
-    """write_json(data_or_text, name='cert.json') -> Path (a dict goes through certify.certificate.dumps)."""
+    """write_json(data_or_text, name='cert.json') -> Path (a dict goes through certify.publishing.dumps)."""
 
     def _write(data, name: str = "cert.json") -> Path:
         path = tmp_path / name
@@ -160,7 +160,7 @@ def assert_rejected(write_json, run_cli):
     is NOT proven by the trusted checker, both through check_file and the CLI:
     verdict not proven, message containing every substring (case-insensitive),
     non-zero exit, no traceback, and no 'PROVEN' line.  Returns the verdict."""
-    from certify.checking import check_file
+    from certify.kernel.checking import check_file
 
     def _check(data, *substrings, name: str = "bad.json"):
         path = write_json(data, name)

@@ -13,15 +13,20 @@ import numpy as np
 import pytest
 from flint import fmpq, fmpq_mat
 
-from certify.certificate import CertificateError, as_rational
-from certify.checking import check_data, check_file
-from certify.interval import (
+from pathlib import Path
+
+from certify.kernel.certificate import CertificateError, as_rational
+from certify.kernel.checking import check_data, check_file
+from certify.kernel.interval import (
     Interval,
     NotProven,
     cholesky_succeeds,
     min_eigenvalue_lower_bound,
     symmetric_part,
 )
+
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def exactly_positive_definite(a: np.ndarray, shift: float = 0.0) -> bool:
@@ -154,22 +159,22 @@ def test_check_data_with_a_non_string_kind_is_a_clean_rejection(kind):
 
 
 def test_check_data_validates_the_envelope():
-    for cert in ({"kind": "hermite-expansion", "claim": {}},
-                 {"format": "certify-certificate", "version": 2, "kind": "hermite-expansion", "claim": {}},
+    for cert in ({"kind": "relu-spurious-minimum", "claim": {}},
+                 {"format": "certify-certificate", "version": 2, "kind": "relu-spurious-minimum", "claim": {}},
                  {"format": "certify-certificate", "version": 1, "claim": {}}):
         with pytest.raises(CertificateError):
             check_data(cert)
 
 
 def test_internal_errors_are_never_a_pass(tmp_path, monkeypatch):
-    import certify.kkt.check as kkt_check
+    from certify.kernel.spurious_minima.kind import KIND
 
-    def boom(cert):
+    def boom(claim):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(kkt_check, "check", boom)
+    monkeypatch.setattr(type(KIND), "check", lambda self, claim: boom(claim))
     p = tmp_path / "c.json"
-    p.write_text(json.dumps({"format": "certify-certificate", "version": 1, "kind": "kkt-max-margin", "claim": {}}))
+    p.write_text((REPO / "certificates/spurious_minima/relu-k06-n06-loss0.02508058.json").read_text())
     v = check_file(p)
     assert not v.proven and "checker error" in v.message
 

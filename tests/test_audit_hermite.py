@@ -15,15 +15,16 @@ import mpmath as mp
 import pytest
 from flint import acb, arb
 
-from certify.certificate import CertificateError
-from certify.checking import check_data
-from certify.hermite import activations as A
-from certify.hermite import check as checker
-from certify.hermite import hexfloat, produce
-from certify.hermite.activations import ACTIVATIONS
-from certify.hermite.expansion import compute_expansion
-from certify.hermite.rigorous import sinh_kernel_integrals, working_precision
-from certify.interval import NotProven
+from certify.hermite import numbers, produce
+from certify.hermite.profiles import PROFILES
+from certify.kernel.certificate import CertificateError, NotProven
+from certify.kernel.checking import check_data
+from certify.kernel.hermite import activations as A
+from certify.kernel.hermite import hexfloat
+from certify.kernel.hermite import kind as checker
+from certify.kernel.hermite.activations import ACTIVATIONS
+from certify.kernel.hermite.expansion import compute_expansion
+from certify.kernel.hermite.rigorous import sinh_kernel_integrals, working_precision
 
 from test_hermite_check import REJECTED, rejected  # noqa: E402  (the shared rejection helper)
 
@@ -50,13 +51,13 @@ def to_hex(v: Fraction, up: bool) -> str:
     e = v.numerator.bit_length() - v.denominator.bit_length() - 60
     m = v / Fraction(2) ** e
     m = math.ceil(m) if up else math.floor(m)
-    return hexfloat.format_pair(*hexfloat._round(m, e, up))
+    return numbers.format_pair(*numbers.round_pair(m, e, up))
 
 
 def restate(cert: dict) -> None:
     c = cert["claim"]
     c["statement"] = checker.statement(ACTIVATIONS[c["activation"]].formula, c["normalized"], c["degree"],
-                                       c["decay_bound"])
+                                       checker.parse_decay_bound(c))
 
 
 # ============================================================================ (1) the mathematics
@@ -168,22 +169,23 @@ def test_integrands_are_non_finite_on_boxes_with_poles_or_branch_cuts():
     from division by a ball containing 0; softplus through log(analytic=True)."""
     with working_precision(64):
         near_i_pi = acb(arb(0, 0.01), arb(3.14159265, 0.01))  # pole of sigmoid at i pi
-        assert not A._sigmoid_prime_acb(near_i_pi, True).is_finite()
-        assert not A._silu_prime_acb(near_i_pi, True).is_finite()
-        assert not A._tanh_prime_acb(acb(arb(0, 0.01), arb(1.5707963, 0.01)), True).is_finite()
+        assert not A.sigmoid_prime_acb(near_i_pi, True).is_finite()
+        assert not A.silu_prime_acb(near_i_pi, True).is_finite()
+        assert not A.tanh_prime_acb(acb(arb(0, 0.01), arb(1.5707963, 0.01)), True).is_finite()
         on_cut = acb(arb(1, 0.01), arb(3.14159265, 0.01))  # 1 + e^z < 0 there
-        assert not A._softplus_acb(on_cut, True).is_finite()
-        assert A._softplus_acb(acb(arb(0.5, 0.01), arb(0, 0.01)), True).is_finite()
+        assert not A.softplus_acb(on_cut, True).is_finite()
+        assert A.softplus_acb(acb(arb(0.5, 0.01), arb(0, 0.01)), True).is_finite()
 
 
 @pytest.mark.parametrize("name", sorted(FUNCS))
 def test_growth_constants_used_for_the_gaussian_tails(name):
-    """T4 needs |f(x)| <= A + B|x| + C x^2 for every real x; the constants in activations.py
-    (hard-coded in the raw routes and in the Activation entries) are checked on a wide grid."""
+    """T4 needs |f(x)| <= A + B|x| + C x^2 for every real x; the constants hard-coded in the
+    kernel's raw routes (activations.py) and those of the cross-check route
+    (certify/hermite/profiles.py) are checked on a wide grid."""
     f, fp = FUNCS[name]
-    act = ACTIVATIONS[name]
-    a0, b0 = act.growth
-    a1, b1 = act.derivative_growth
+    profile = PROFILES[name]  # the cross-check route's constants (producer side)
+    a0, b0 = profile.growth
+    a1, b1 = profile.derivative_growth
     route_bounds = {  # the (A, B, C) passed to gaussian_expectation by the raw routes
         "sigmoid": [(lambda x: fp(x) ** 2, (1 / 16, 0, 0))],
         "tanh": [(lambda x: fp(x) ** 2, (1, 0, 0))],
@@ -277,13 +279,13 @@ def test_zero_claims(relu, sig):
 def test_relative_width_boundary():
     # exactly 1e-10 relative width is allowed; wider by one unit is not (checked on exact integers)
     m = 10**10
-    checker._check_tight((m, 0), (m + 1, 0), "w")
+    checker.check_tight((m, 0), (m + 1, 0), "w")
     with pytest.raises(NotProven):
-        checker._check_tight((m, 0), (m + 2, 0), "w")
+        checker.check_tight((m, 0), (m + 2, 0), "w")
     with pytest.raises(NotProven):
-        checker._check_tight((-m - 2, 0), (-m, 0), "w")
+        checker.check_tight((-m - 2, 0), (-m, 0), "w")
     with pytest.raises(CertificateError):
-        checker._check_tight((2, 0), (1, 0), "w")  # lo > hi
+        checker.check_tight((2, 0), (1, 0), "w")  # lo > hi
 
 
 def test_normalization_flip_and_activation_swap_are_rejected(sig, relu):

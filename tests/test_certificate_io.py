@@ -10,11 +10,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from certify import certificate as C
-from certify.certificate import (
+from certify.kernel import certificate as C
+from certify.kernel.certificate import (
     CertificateError,
     as_rational,
-    dumps,
     get_binary64,
     get_binary64_array,
     get_bool,
@@ -22,9 +21,13 @@ from certify.certificate import (
     get_object,
     get_str,
     load_certificate,
+    only_fields,
     parse_json_text,
-    write_certificate,
+    within_limit,
 )
+from certify.kernel.checking import parse_claim
+from certify.publishing import dumps
+from certify.publishing import write_json_atomic as write_certificate
 
 ENVELOPE = {"format": "certify-certificate", "version": 1, "kind": "relu-spurious-minimum", "claim": {}}
 
@@ -92,8 +95,8 @@ def test_load_valid_envelope(tmp_path):
 @pytest.mark.parametrize("change,pattern", [
     ({"format": "something-else"}, "format"),
     ({"format": None}, "format"),
-    ({"version": 2}, "unknown certificate version 2"),
-    ({"version": 0}, "unknown certificate version"),
+    ({"version": 2}, "format version 2: this checker reads version 1"),
+    ({"version": 0}, "format version 0"),
     ({"version": "1"}, "integer"),
     ({"version": 1.0}, "integer"),
     ({"version": True}, "integer"),
@@ -103,11 +106,12 @@ def test_load_valid_envelope(tmp_path):
     ({"claim": "x"}, "claim"),
 ])
 def test_load_rejects_bad_envelope(tmp_path, change, pattern):
+    """load_certificate reads the JSON; the kernel's envelope policy (parse_claim) rejects it."""
     data = dict(ENVELOPE, **change)
     p = tmp_path / "bad.json"
     p.write_text(dumps(data))
     with pytest.raises(CertificateError, match=pattern):
-        load_certificate(p)
+        parse_claim(load_certificate(p))
 
 
 @pytest.mark.parametrize("field", ["format", "version", "kind", "claim"])
@@ -116,7 +120,7 @@ def test_load_rejects_missing_envelope_field(tmp_path, field):
     p = tmp_path / "bad.json"
     p.write_text(dumps(data))
     with pytest.raises(CertificateError, match=field):
-        load_certificate(p)
+        parse_claim(load_certificate(p))
 
 
 @pytest.mark.parametrize("raw", [b"\xff\xfe{}", b'{"format": "\xc3\x28"}', b"\x80", '{"a": "é"}'.encode("latin-1")])
@@ -425,3 +429,20 @@ def test_written_certificate_is_readable_by_others(tmp_path):
     finally:
         os.umask(old)
     assert (p.stat().st_mode & 0o777) == 0o644
+
+
+# --------------------------------------------------------------------------- only_fields, within_limit
+
+
+def test_only_fields_rejects_unknown_keys_and_names_them():
+    only_fields({"a": 1, "b": 2}, {"a", "b", "c"})
+    with pytest.raises(CertificateError, match=r"claim: unknown field\(s\) 'zz'"):
+        only_fields({"a": 1, "zz": 2}, {"a"}, "claim")
+    with pytest.raises(CertificateError, match="must be a JSON object"):
+        only_fields([1], {"a"}, "claim")
+
+
+def test_within_limit():
+    assert within_limit(10, 10, "n") == 10
+    with pytest.raises(CertificateError, match="n = 11 exceeds this checker's limit of 10"):
+        within_limit(11, 10, "n")

@@ -1,15 +1,15 @@
-"""`certify search` and `certify prove` for spurious minima (the untrusted producer side)."""
+"""`certify spurious search` and `certify spurious prove` for spurious minima (the untrusted producer side)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from certify.checking import check_file
+from certify.kernel.checking import check_file
 
 
 def test_search_prints_summary(run_cli):
-    rc, out, err = run_cli("search", "--k", "6", "--runs", "50", "--no-progress")
+    rc, out, err = run_cli("spurious", "search", "--k", "6", "--runs", "50", "--no-progress")
     assert rc == 0, err
     assert "k=6 n=6: 50 runs (seed 0" in out
     assert "distinct spurious classes" in out
@@ -18,7 +18,7 @@ def test_search_prints_summary(run_cli):
 
 def test_search_writes_json_summary(run_cli, tmp_path):
     path = tmp_path / "summary.json"
-    rc, out, err = run_cli("search", "--k", "6", "--runs", "300", "--no-progress", "--json", path)
+    rc, out, err = run_cli("spurious", "search", "--k", "6", "--runs", "300", "--no-progress", "--json", path)
     assert rc == 0, err
     rows = json.loads(path.read_text())
     assert len(rows) == 1 and rows[0]["k"] == 6 and rows[0]["runs"] == 300
@@ -29,7 +29,7 @@ def test_search_writes_json_summary(run_cli, tmp_path):
 
 def test_prove_writes_a_certificate_that_checks(run_cli, tmp_path):
     out_dir = tmp_path / "certs"
-    args = ("prove", "--k", "6", "--runs", "300", "--seed", "0", "--no-progress", "--out", out_dir)
+    args = ("spurious", "prove", "--k", "6", "--runs", "300", "--seed", "0", "--no-progress", "--out", out_dir)
     rc, out, err = run_cli(*args)
     assert rc == 0, err
     files = sorted(out_dir.glob("*.json"))
@@ -62,7 +62,7 @@ def test_prove_writes_a_certificate_that_checks(run_cli, tmp_path):
 
 
 def test_prove_dims_k(run_cli, tmp_path):
-    rc, out, err = run_cli("prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path, "--dims", "k")
+    rc, out, err = run_cli("spurious", "prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path, "--dims", "k")
     assert rc == 0
     (f,) = tmp_path.glob("*.json")
     cert = json.loads(f.read_text())
@@ -72,7 +72,7 @@ def test_prove_dims_k(run_cli, tmp_path):
 
 
 def test_prove_reports_when_nothing_found(run_cli, tmp_path):
-    rc, out, err = run_cli("prove", "--k", "6", "--runs", "3", "--no-progress", "--out", tmp_path)
+    rc, out, err = run_cli("spurious", "prove", "--k", "6", "--runs", "3", "--no-progress", "--out", tmp_path)
     assert rc == 0
     assert "0 certificate(s) written" in out
     assert "no spurious minimum found for k = [6]" in out
@@ -98,7 +98,7 @@ def test_prove_reports_when_nothing_found(run_cli, tmp_path):
 @pytest.mark.parametrize("command", ["search", "prove"])
 def test_bad_input_exits_2(run_cli, tmp_path, command, args, msg):
     extra = ["--out", str(tmp_path)] if command == "prove" else []
-    rc, out, err = run_cli(command, *args, "--no-progress", *extra)
+    rc, out, err = run_cli("spurious", command, *args, "--no-progress", *extra)
     assert rc == 2
     assert "error:" in err and msg in err
     assert "Traceback" not in out + err
@@ -110,7 +110,7 @@ def test_backend_cupy_without_cupy_exits_2(run_cli):
 
     if cupy_available():
         pytest.skip("cupy and a GPU are available here")
-    rc, out, err = run_cli("search", "--k", "6", "--runs", "5", "--backend", "cupy", "--no-progress")
+    rc, out, err = run_cli("spurious", "search", "--k", "6", "--runs", "5", "--backend", "cupy", "--no-progress")
     assert rc == 2
     assert "error:" in err and "cupy" in err
     assert "Traceback" not in out + err
@@ -118,30 +118,30 @@ def test_backend_cupy_without_cupy_exits_2(run_cli):
 
 @pytest.mark.parametrize("args", [["--runs", "abc"], ["--backend", "torch"], ["--k"], ["--bogus"]])
 def test_argparse_errors_exit_2(run_cli, args):
-    rc, out, err = run_cli("search", *args)
+    rc, out, err = run_cli("spurious", "search", *args)
     assert rc == 2 and "error:" in err and "Traceback" not in err
 
 
 def test_bad_input_subprocess(run_subprocess):
-    res = run_subprocess("search", "--k", "abc", "--no-progress")
+    res = run_subprocess("spurious", "search", "--k", "abc", "--no-progress")
     assert res.returncode == 2
     assert "error:" in res.stderr and "Traceback" not in res.stderr
 
 
 def test_negative_seed_is_a_usage_error(run_cli):
-    rc, out, err = run_cli("search", "--k", "6", "--runs", "5", "--seed", "-1", "--no-progress")
+    rc, out, err = run_cli("spurious", "search", "--k", "6", "--runs", "5", "--seed", "-1", "--no-progress")
     assert rc == 2 and "--seed" in err
 
 
 def test_negative_max_per_k_is_a_usage_error(run_cli, tmp_path):
-    rc, out, err = run_cli("prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path,
+    rc, out, err = run_cli("spurious", "prove", "--k", "6", "--runs", "300", "--no-progress", "--out", tmp_path,
                            "--max-per-k", "-1")
     assert rc == 2 and "--max-per-k" in err
 
 
 def test_prove_symmetric_family(run_cli, tmp_path):
     """k = 5: the symmetric critical point is a saddle (nothing written); k = 6, 7: certified minima."""
-    rc, out, err = run_cli("prove", "--family", "symmetric", "--k", "5-7", "--out", tmp_path)
+    rc, out, err = run_cli("spurious", "prove", "--family", "symmetric", "--k", "5-7", "--out", tmp_path)
     assert rc == 0, err
     assert "k=5: symmetric critical point" in out and "not a minimum" in out
     files = sorted(p.name for p in tmp_path.glob("*.json"))
@@ -153,18 +153,18 @@ def test_prove_symmetric_family(run_cli, tmp_path):
 def test_candidates_round_trip(run_cli, tmp_path):
     """search --candidates writes plain data; prove --candidates certifies it; never overwritten."""
     cand = tmp_path / "cand.json"
-    rc, out, err = run_cli("search", "--k", "7", "--runs", "60", "--no-progress", "--candidates", cand)
+    rc, out, err = run_cli("spurious", "search", "--k", "7", "--runs", "60", "--no-progress", "--candidates", cand)
     assert rc == 0, err
     data = json.loads(cand.read_text())
     assert data["format"] == "certify-candidates" and data["searches"][0]["k"] == 7
     assert data["searches"][0]["candidates"], "the k = 7 search (seed 0, 60 runs) finds a spurious class"
-    rc, out, err = run_cli("prove", "--candidates", cand, "--out", tmp_path / "certs")
+    rc, out, err = run_cli("spurious", "prove", "--candidates", cand, "--out", tmp_path / "certs")
     assert rc == 0 and "1 certificate(s) written" in out, out + err
     rc, out, err = run_cli("check", tmp_path / "certs")
     assert rc == 0 and "1 proven, 0 not proven" in out
-    rc, out, err = run_cli("search", "--k", "7", "--runs", "5", "--no-progress", "--candidates", cand)
+    rc, out, err = run_cli("spurious", "search", "--k", "7", "--runs", "5", "--no-progress", "--candidates", cand)
     assert rc == 2 and "exists" in err
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "something-else"}')
-    rc, out, err = run_cli("prove", "--candidates", bad, "--out", tmp_path / "certs2")
+    rc, out, err = run_cli("spurious", "prove", "--candidates", bad, "--out", tmp_path / "certs2")
     assert rc == 2 and "cannot read candidates" in err and "Traceback" not in err

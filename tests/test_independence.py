@@ -1,200 +1,143 @@
-"""The trusted checker must not import the search (de Bruijn criterion).
+"""The kernel is independent of the searches (de Bruijn criterion), by one rule.
 
-Statically (AST, nothing is imported) follows every import of the trusted
-modules, transitively through certify.* modules (relative imports resolved,
-imports inside functions included, parent packages' __init__ included), plus
-the kind checkers that certify.checking loads dynamically from CHECKERS.
+Rule: every module under certify/kernel/ imports only certify.kernel.*, the
+Python standard library, numpy and python-flint -- checked statically (AST,
+nothing imported; imports inside functions included).  And the registry
+agrees with the folder: every kernel module is core or listed as trusted by
+exactly the kind that owns it, so no kernel code hides from docs/trust.md.
 """
 from __future__ import annotations
 
 import ast
-import re
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PKG = "certify"
-
-TRUSTED_ROOTS = [
-    "certify.certificate",
-    "certify.checking",
-    "certify.interval",
-    "certify.showing",
-    "certify.spurious_minima.check",
-    "certify.spurious_minima.rigorous",
-]
-
-# every certify module the trusted core + spurious-minima checker may reach
-ALLOWED = {
-    "certify",
-    "certify.certificate",
-    "certify.checking",
-    "certify.interval",
-    "certify.showing",
-    "certify.spurious_minima",
-    "certify.spurious_minima.check",
-    "certify.spurious_minima.rigorous",
+KERNEL = ROOT / "certify" / "kernel"
+THIRD_PARTY_ALLOWED = {"numpy", "flint"}
+CORE = {
+    "certify.kernel", "certify.kernel.certificate", "certify.kernel.checking", "certify.kernel.contract",
+    "certify.kernel.interval", "certify.kernel.registry", "certify.kernel.showing",
 }
-
-FORBIDDEN = {
-    "certify.spurious_minima.search",
-    "certify.spurious_minima.landscape",
-    "certify.spurious_minima.prove",
-    "certify.spurious_minima.cli",
-    "certify.arrays",
-    "certify.cli",
-    "certify.__main__",
-}
-
-SEARCH_SIDE = re.compile(r"^(search.*|produce.*|cli|arrays|landscape|prove|plot.*|__main__)$")
-CHECKER_PATTERN = re.compile(r"^certify\.[a-z][a-z0-9_]*\.check$")
+# only the registry turns a name into a module (built-in kinds and the entry-point group)
+DYNAMIC_IMPORTS_ALLOWED = {"certify.kernel.registry"}
 
 
-def module_file(name: str) -> Path | None:
-    rel = Path(*name.split("."))
-    for cand in (ROOT / rel.with_suffix(".py"), ROOT / rel / "__init__.py"):
-        if cand.is_file():
-            return cand
-    return None
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = list(rel.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
 
 
-def is_package(name: str) -> bool:
-    return (ROOT / Path(*name.split(".")) / "__init__.py").is_file()
+def kernel_modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(KERNEL.rglob("*.py"))}
 
 
-def _parents(name: str) -> list[str]:
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
-
-
-def direct_imports(name: str) -> set[str]:
-    """certify.* modules imported by module ``name`` (absolute names)."""
-    path = module_file(name)
+def imports_of(path: Path, name: str) -> list[tuple[str, int]]:
+    """(absolute module name, line) for every import in the file, relative ones resolved."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = name if is_package(name) else name.rpartition(".")[0]
-    found: set[str] = set()
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            for alias in node.names:
-                found.add(alias.name)
+            found += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base_parts = package.split(".")
-                if node.level > 1:
-                    base_parts = base_parts[: len(base_parts) - (node.level - 1)]
-                base = ".".join(base_parts)
-                mod = f"{base}.{node.module}" if node.module else base
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                mod = ".".join(base + ([node.module] if node.module else []))
             else:
                 mod = node.module
-            found.add(mod)
-            for alias in node.names:  # `from pkg import submodule`
-                sub = f"{mod}.{alias.name}"
-                if module_file(sub) is not None:
-                    found.add(sub)
-    return {m for m in found if m == PKG or m.startswith(PKG + ".")}
+            found.append((mod, node.lineno))
+    return found
 
 
-def closure(roots: list[str]) -> dict[str, str]:
-    """Reached certify.* modules -> the module that first imported them."""
-    reached: dict[str, str] = {}
-    todo = [(r, "<root>") for r in roots]
-    while todo:
-        name, by = todo.pop()
-        if name in reached:
+def violations(path: Path, name: str) -> list[str]:
+    """Why module ``name`` (file ``path``) breaks the kernel rule; empty if it keeps it."""
+    bad = []
+    for mod, line in imports_of(path, name):
+        top = mod.split(".")[0]
+        if top == "certify":
+            if not (mod == "certify.kernel" or mod.startswith("certify.kernel.")):
+                bad.append(f"{name}:{line} imports {mod} (outside the kernel)")
+        elif top == "__future__" or top in sys.stdlib_module_names or top in THIRD_PARTY_ALLOWED:
             continue
-        reached[name] = by
-        for parent in _parents(name):  # importing a.b.c runs a/__init__ and a/b/__init__
-            todo.append((parent, name))
-        if module_file(name) is None:
-            continue  # reported by the caller
-        for dep in direct_imports(name):
-            todo.append((dep, name))
-    return reached
-
-
-def checkers() -> dict[str, str]:
-    """The CHECKERS dict of certify/checking.py, read statically."""
-    tree = ast.parse((ROOT / "certify" / "checking.py").read_text(encoding="utf-8"))
+        else:
+            bad.append(f"{name}:{line} imports {mod} (not the standard library, numpy or python-flint)")
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     for node in ast.walk(tree):
-        target = None
-        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            target, value = node.target.id, node.value
-        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            target, value = node.targets[0].id, node.value
-        if target == "CHECKERS":
-            return ast.literal_eval(value)
-    raise AssertionError("CHECKERS not found in certify/checking.py")
+        if isinstance(node, ast.Call):
+            f = node.func
+            fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
+            if fname in ("import_module", "__import__", "exec", "eval", "run_path", "spec_from_file_location"):
+                if not (name in DYNAMIC_IMPORTS_ALLOWED and fname == "import_module"):
+                    bad.append(f"{name}:{node.lineno} calls {fname} (dynamic import/eval)")
+    return bad
 
 
-# --------------------------------------------------------------------------- the analysis itself works
+# --------------------------------------------------------------------------- the rule itself can fail
 
 
-def test_analysis_resolves_relative_imports():
-    assert "certify.certificate" in direct_imports("certify.checking")
-    assert "certify.interval" in direct_imports("certify.spurious_minima.check")
-    assert "certify.spurious_minima.rigorous" in direct_imports("certify.spurious_minima.check")
-    # and it does see search-side imports where they exist (so the negative tests can fail)
-    assert "certify.spurious_minima.landscape" in direct_imports("certify.spurious_minima.search")
-    assert "certify.arrays" in direct_imports("certify.spurious_minima.search")
-    assert "certify.spurious_minima.search" in closure(["certify.spurious_minima.prove"])
-    assert "certify.cli" in closure(["certify.spurious_minima.cli"])  # imported inside functions
+def test_rule_flags_search_and_third_party_imports(tmp_path):
+    fake = tmp_path / "fake.py"
+    fake.write_text("import numpy\nfrom flint import arb\nimport json\n"
+                    "from certify.spurious_minima import search\nimport scipy.linalg\n"
+                    "def f():\n    from ...cli import main\n    return eval('1')\n")
+    bad = violations(fake, "certify.kernel.x.fake")
+    assert any("certify.spurious_minima" in b for b in bad)
+    assert any("scipy" in b for b in bad)
+    assert any("certify.cli" in b for b in bad)  # relative import inside a function
+    assert any("eval" in b for b in bad)
+    assert not any(f"imports {m} " in b for b in bad for m in ("numpy", "flint", "json"))
+    assert len(bad) == 4
 
 
-def test_checkers_registry_is_read():
-    c = checkers()
-    assert c["relu-spurious-minimum"] == "certify.spurious_minima.check"
-    import certify.checking
-
-    assert c == certify.checking.CHECKERS
+def test_rule_accepts_kernel_relative_imports(tmp_path):
+    fake = tmp_path / "fake.py"
+    fake.write_text("from ..interval import Interval\nfrom .rigorous import enclose\nfrom ...kernel import contract\n")
+    assert violations(fake, "certify.kernel.kind_x.fake") == []
 
 
-# --------------------------------------------------------------------------- the trusted closure
+# --------------------------------------------------------------------------- the kernel keeps it
 
 
-def test_trusted_closure_does_not_reach_search_code():
-    reached = closure(TRUSTED_ROOTS + ["certify.spurious_minima.check"])
-    bad = {m: by for m, by in reached.items() if m in FORBIDDEN or SEARCH_SIDE.match(m.rpartition(".")[2])}
-    assert not bad, f"trusted modules reach search-side code: {bad}"
+@pytest.mark.parametrize("name", sorted(kernel_modules()))
+def test_kernel_module_imports_only_kernel_stdlib_numpy_flint(name):
+    assert violations(kernel_modules()[name], name) == []
 
 
-def test_trusted_closure_is_within_allow_list():
-    reached = closure(TRUSTED_ROOTS)
-    extra = {m: by for m, by in reached.items() if m not in ALLOWED}
-    assert not extra, f"trusted closure reaches modules outside the allow-list: {extra}"
-    missing = [m for m in reached if module_file(m) is None]
-    assert not missing, f"unresolved certify modules: {missing}"
-    assert set(TRUSTED_ROOTS) <= set(reached)
+def test_every_kernel_module_is_core_or_listed_by_its_kind():
+    from certify.kernel.registry import kinds
+
+    listed: dict[str, str] = {}
+    for kind in kinds().values():
+        for mod in kind.trusted_modules:
+            assert mod.startswith("certify.kernel."), f"{kind.name}: {mod} is not under certify/kernel"
+            assert mod not in CORE, f"{kind.name} lists core module {mod}"
+            assert mod not in listed, f"{mod} listed by both {listed.get(mod)} and {kind.name}"
+            listed[mod] = kind.name
+    modules = set(kernel_modules())
+    packages = {m for m, p in kernel_modules().items() if p.name == "__init__.py"}
+    assert set(listed) <= modules, f"listed but missing: {sorted(set(listed) - modules)}"
+    hidden = modules - CORE - set(listed) - packages
+    assert not hidden, f"kernel modules no kind lists as trusted: {sorted(hidden)}"
 
 
-def test_checkers_registry_names_only_kind_checkers():
-    for kind, module in checkers().items():
-        assert CHECKER_PATTERN.match(module), f"CHECKERS[{kind!r}] = {module!r} is not certify.<kind>.check"
-        assert module not in FORBIDDEN
+def test_each_kind_lists_its_own_module():
+    from certify.kernel.registry import BUILTIN_KINDS, kinds
+
+    for name, ref in BUILTIN_KINDS.items():
+        module = ref.partition(":")[0]
+        assert module in kinds()[name].trusted_modules, f"{name}: {module} not in its trusted_modules"
 
 
-@pytest.mark.parametrize("kind,module", sorted(checkers().items()))
-def test_dynamically_loaded_checkers_do_not_reach_search_code(kind, module):
-    if module_file(module) is None:
-        pytest.skip(f"{module} does not exist (yet)")
-    reached = closure([module])
-    bad = {m: by for m, by in reached.items()
-           if m in FORBIDDEN or SEARCH_SIDE.match(m.rpartition(".")[2])}
-    assert not bad, f"{module} reaches search-side code: {bad}"
-    missing = [m for m in reached if module_file(m) is None]
-    assert not missing, f"{module} imports modules that do not exist: {missing}"
-    if module == "certify.spurious_minima.check":
-        assert set(reached) <= ALLOWED
+def test_producers_are_outside_the_kernel():
+    from certify.kernel.registry import kinds
 
-
-def test_no_other_dynamic_imports_in_trusted_code():
-    """Only certify.checking may import by computed name (through CHECKERS)."""
-    for name in closure(TRUSTED_ROOTS):
-        tree = ast.parse(module_file(name).read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                f = node.func
-                fname = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
-                if fname in ("import_module", "__import__", "exec", "eval", "run_path", "spec_from_file_location"):
-                    assert name == "certify.checking" and fname == "import_module", (
-                        f"dynamic import/eval in trusted module {name} (line {node.lineno})")
+    for kind in kinds().values():
+        if kind.cli_module is not None:
+            assert not kind.cli_module.startswith("certify.kernel"), kind.cli_module

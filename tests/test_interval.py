@@ -1,4 +1,4 @@
-"""certify.interval: outward-rounded binary64 interval arithmetic and Rump's PD test.
+"""certify.kernel.interval: outward-rounded binary64 interval arithmetic and Rump's PD test.
 
 Containment is checked against exact rational results (fractions.Fraction,
 every binary64 value converts exactly) or high-precision mpmath values.
@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from certify.interval import (
+from certify.kernel.interval import (
     Interval,
     NotProven,
     cholesky_succeeds,
@@ -22,6 +22,13 @@ from certify.interval import (
     pi,
     sum_upper,
     symmetric_part,
+)
+from certify.kernel.interval import (
+    SymmetricMidRad,
+    cholesky_succeeds_midrad,
+    estimate_min_eigenvalue,
+    gamma_upper,
+    min_eigenvalue_lower_bound_midrad,
 )
 
 # overflow/invalid-value warnings are expected where non-finite results must be refused
@@ -445,3 +452,139 @@ def test_symmetric_part_and_cholesky_test_edge_cases():
     assert cholesky_succeeds(np.eye(4), 0.0, 0.5)
     assert not cholesky_succeeds(np.eye(4), 0.0, 1.0)  # lambda_min(I - I) = 0 is not > 0
     assert not cholesky_succeeds(np.eye(4), 1.0, 0.0)  # radius norm 1 can reach the singular I - I
+
+
+
+# --------------------------------------------------------------- midpoint + radius-norm matrices (dense check)
+
+
+def _spd(n, lam_min, seed=0):
+    rng = np.random.default_rng(seed)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = np.concatenate([[lam_min], rng.uniform(lam_min, 10.0, n - 1)])
+    A = (Q * lam) @ Q.T
+    return np.triu(A) + np.triu(A, 1).T  # exactly symmetric
+
+
+def test_gamma_upper_bounds_gamma_m():
+    u = Fraction(1, 2**53)
+    for m in (1, 2, 6, 100, 10**6):
+        g = Fraction(gamma_upper(m))
+        assert g >= m * u / (1 - m * u)
+        assert g <= 3 * m * u
+    with pytest.raises(NotProven):
+        gamma_upper(2**52)
+
+
+def test_symmetric_midrad_validates_its_input():
+    A = _spd(5, 1.0)
+    S = SymmetricMidRad(A, 1e-3)
+    assert S.shape == (5, 5)
+    assert np.all(S.lo <= A - 1e-3) and np.all(A + 1e-3 <= S.hi)
+    B = A.copy()
+    B[0, 1] = np.nextafter(B[0, 1], 1.0)  # one ulp off symmetry
+    with pytest.raises(NotProven, match="symmetric"):
+        SymmetricMidRad(B, 0.0)
+    B = A.copy()
+    B[2, 3] = B[3, 2] = np.nan
+    with pytest.raises(NotProven):
+        SymmetricMidRad(B, 0.0)
+    B = A.copy()
+    B[1, 1] = np.inf
+    with pytest.raises(NotProven):
+        SymmetricMidRad(B, 0.0)
+    for bad in (-1.0, np.nan, np.inf):
+        with pytest.raises(NotProven, match="radius"):
+            SymmetricMidRad(A, bad)
+    with pytest.raises(NotProven):
+        SymmetricMidRad(np.zeros((2, 3)), 0.0)
+
+
+def test_symmetry_check_catches_a_far_off_diagonal_tile():
+    n = 1300  # several 512-tiles
+    A = np.random.default_rng(3).standard_normal((n, n))
+    A = A + A.T
+    B = A.copy()
+    B[1200, 3] += 1e-9
+    with pytest.raises(NotProven, match="symmetric"):
+        SymmetricMidRad(B, 0.0)
+    SymmetricMidRad(A, 0.0)
+
+
+@pytest.mark.parametrize("n,lam_min", [(3, 1e-3), (40, 0.05), (120, 1e-4)])
+def test_midrad_bound_is_sound_and_close(n, lam_min):
+    A = _spd(n, lam_min, seed=n)
+    lam = np.linalg.eigvalsh(A)[0]
+    for rad in (0.0, 1e-3 * lam_min):
+        mu = min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, rad))
+        assert 0 < mu <= lam - rad + 1e-12 * abs(lam) * n
+        assert mu >= lam - 1.2 * rad - 1e-6 * lam  # the untrusted estimate makes it tight
+
+
+def test_midrad_agrees_with_interval_version():
+    A = _spd(30, 0.02, seed=7)
+    mu_iv = min_eigenvalue_lower_bound(Interval.point(A))
+    mu_mr = min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, 0.0))
+    assert mu_mr >= mu_iv > 0
+
+
+@pytest.mark.slow
+def test_midrad_large_matrix_uses_the_iterative_estimate():
+    """n > 1000: no eigendecomposition; the float32-Cholesky + Lanczos estimate is close."""
+    n = 1100
+    B = np.random.default_rng(11).standard_normal((n, n)) / np.sqrt(n)
+    A = np.diag(np.linspace(0.02, 10.0, n)) + 1e-3 * (B + B.T)
+    lam = np.linalg.eigvalsh(A)[0]
+    est = estimate_min_eigenvalue(A, tol=1e-12)
+    assert abs(est - lam) < 1e-8
+    mu = min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, 1e-7))
+    assert lam - 1.2e-7 - 1e-8 <= mu <= lam - 1e-7
+
+
+@pytest.mark.parametrize("smallest", [-1.0, -1e-8, 0.0])
+def test_midrad_rejects_indefinite_and_singular(smallest):
+    n = 20
+    rng = np.random.default_rng(1)
+    Q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = np.concatenate([[smallest], rng.uniform(0.5, 2.0, n - 1)])
+    A = (Q * lam) @ Q.T
+    A = np.triu(A) + np.triu(A, 1).T
+    with pytest.raises(NotProven):
+        min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, 0.0))
+
+
+def test_midrad_rejects_when_radius_reaches_lambda_min():
+    A = _spd(25, 0.01, seed=5)
+    lam = np.linalg.eigvalsh(A)[0]
+    min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, 0.9 * lam))
+    with pytest.raises(NotProven):
+        min_eigenvalue_lower_bound_midrad(SymmetricMidRad(A, 1.01 * lam))
+
+
+def test_rump_midrad_refuses_overflow_nan_and_restores_the_diagonal():
+    A = _spd(6, 1.0)
+    S = SymmetricMidRad(A.copy(), 0.0)
+    before = S.mid.copy()
+    assert cholesky_succeeds_midrad(S, 0.5)
+    assert not cholesky_succeeds_midrad(S, 100.0)  # fails: lambda_min < 100
+    assert np.array_equal(S.mid, before)  # diagonal restored after success and failure
+    assert not cholesky_succeeds_midrad(S, np.nan)
+    assert not cholesky_succeeds_midrad(S, np.inf)
+    # entries beyond 2^400 are refused (no overflow inside the factorization)
+    big = A * 2.0**401
+    assert not cholesky_succeeds_midrad(SymmetricMidRad(big, 0.0), 1.0)
+    # an overflowing factorization that LAPACK would "complete" with NaN is refused
+    H = np.array([[1e308, 1e308], [1e308, 1e308]])
+    assert not cholesky_succeeds_midrad(SymmetricMidRad(H, 0.0), 0.0)
+    assert np.array_equal(S.mid, before)
+
+
+def test_rump_midrad_matches_point_test():
+    """The in-place midpoint test decides exactly like cholesky_succeeds on the same data."""
+    rng = np.random.default_rng(9)
+    for _ in range(20):
+        A = _spd(15, 10.0 ** rng.uniform(-6, -1), seed=int(rng.integers(1 << 30)))
+        lam = np.linalg.eigvalsh(A)[0]
+        rad = float(lam * rng.uniform(0, 1.2))
+        for shift in (0.0, 0.5 * lam, lam - rad, 0.999 * lam):
+            assert cholesky_succeeds(A, rad, shift) == cholesky_succeeds_midrad(SymmetricMidRad(A.copy(), rad), shift)

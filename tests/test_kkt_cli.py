@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -74,13 +75,46 @@ def test_search_bad_arguments(tmp_path, capsys):
     assert code == 2
     code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--data", str(tmp_path / "missing.json")], capsys)
     assert code == 2 and "cannot read" in text
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--width", "100000", "--dataset", "wide-angle"],
+                     capsys)
+    assert code == 2 and "--width must be between 1 and 1000" in text  # the kernel's limit, one place
 
 
 def test_search_never_overwrites(tmp_path, capsys):
     out = tmp_path / "c.json"
     out.write_text("{}")
+    t = time.perf_counter()
     code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(out)], capsys)
     assert code == 2 and "exists" in text and out.read_text() == "{}"
+    assert time.perf_counter() - t < 2 and "seed" not in text  # refused before any search work
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(tmp_path),
+                      "--overwrite"], capsys)
+    assert code == 2 and "folder" in text
+
+
+def test_examples_out_naming_an_existing_file_is_a_clean_error(tmp_path, capsys):
+    """Issue 8: `kkt examples --out FILE` used to write nothing, print a false reason and exit 0."""
+    f = tmp_path / "relu_wide_angle.json"
+    f.write_text("keep me")
+    code, text = run(["kkt", "examples", "--out", str(f)], capsys)
+    assert code == 2 and "error:" in text and "existing file" in text
+    assert f.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["relu_wide_angle.json"]
+    code, text = run(["kkt", "examples", "--out", str(f), "--overwrite"], capsys)
+    assert code == 2 and f.read_text() == "keep me"
+
+
+def test_examples_write_checkable_files_and_never_overwrite(tmp_path, capsys):
+    out = tmp_path / "ex"
+    code, text = run(["kkt", "examples", "--out", str(out)], capsys)
+    assert code == 0 and text.count("wrote ") == 3
+    for name in ("relu_wide_angle.json", "diagonal_depth2.json", "linear_depth3.json"):
+        assert json.loads((out / name).read_text())["evidence"] == json.loads((CERTS / name).read_text())["evidence"]
+    (out / "diagonal_depth2.json").write_text("mine")
+    code, text = run(["kkt", "examples", "--out", str(out)], capsys)
+    assert code == 2 and "exists" in text and "--overwrite" in text
+    assert (out / "diagonal_depth2.json").read_text() == "mine"  # nothing written: checked before any write
+    code, text = run(["kkt", "examples", "--out", str(out), "--overwrite"], capsys)
+    assert code == 0 and json.loads((out / "diagonal_depth2.json").read_text())["version"] == 2
 
 
 def test_search_writes_a_checkable_certificate(tmp_path, capsys):

@@ -1,11 +1,11 @@
-"""Exact polynomial arithmetic and Sturm root counting (certify.kkt.polynomials)."""
+"""Exact polynomial arithmetic and Sturm root counting (certify.kernel.kkt.polynomials)."""
 from fractions import Fraction as F
 import random
 
 import pytest
 
-from certify.interval import NotProven
-from certify.kkt.polynomials import Poly, count_roots_open, sign_on_interval
+from certify.kernel.certificate import NotProven
+from certify.kernel.kkt.polynomials import Poly, count_roots_open, sign_on_interval
 
 
 def from_roots(roots, extra=(1,)):
@@ -54,3 +54,30 @@ def test_sign_on_interval():
         sign_on_interval(Poly((1,)), F(0))
     # a root just beyond t0 is fine
     assert sign_on_interval(from_roots([F(501, 1000)]), t0) == -1
+
+
+def test_sturm_members_are_primitive_positive_multiples():
+    """The sequence keeps integer coefficients small (primitive) and only positive rescalings."""
+    from functools import reduce
+    from math import gcd
+
+    from flint import fmpq
+
+    from certify.kernel.kkt.polynomials import sturm_sequence
+
+    p = from_roots([F(1, 3), F(2, 7), F(-5, 2)], (F(3, 4),))
+    seq = sturm_sequence(p)
+    assert len(seq) == 4
+    for member in seq:
+        assert reduce(gcd, [int(c) for c in member.coeffs()]) == 1
+    # the first member is p times a positive constant: same sign at every sample point
+    for t in (F(-3), F(0), F(1, 5), F(1, 2), F(4)):
+        assert (p(t) > 0) == (seq[0](fmpq(t.numerator, t.denominator)) > 0)
+
+
+def test_sturm_work_grows_with_degree_and_height():
+    from certify.kernel.kkt.polynomials import sturm_work
+
+    small = from_roots([F(1, 3), F(2, 7)])
+    assert sturm_work(Poly()) == 0 and sturm_work(Poly((5,))) == 0 and sturm_work(Poly((0, 0, 7))) == 0
+    assert 0 < sturm_work(small) < sturm_work(small * small) < sturm_work(small * small * Poly((F(10**50 + 1, 3), 1)))

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import copy
 import json
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
-from certify.spurious_minima.check import statement
-
-from certify.certificate import CertificateError, dumps
-from certify.checking import CHECKERS, Proven, check_data, check_file
-from certify.interval import Interval, NotProven, min_eigenvalue_lower_bound
-from certify.spurious_minima import check as spurious_check
+from certify.kernel.certificate import CertificateError
+from certify.kernel.checking import check_data, check_file
+from certify.kernel.contract import Proven
+from certify.kernel.interval import Interval, NotProven, min_eigenvalue_lower_bound
+from certify.kernel.registry import BUILTIN_KINDS, get_kind
+from certify.kernel.spurious_minima import kind as spurious_kind
+from certify.kernel.spurious_minima.kind import KIND, SpuriousMinimumClaim
+from certify.kernel.spurious_minima.rigorous import enclose
+from certify.publishing import dumps
 from certify.spurious_minima import landscape as L
 from certify.spurious_minima.prove import build
-from certify.spurious_minima.rigorous import enclose
+
+
+def statement(n: int, k: int, all_dims: bool) -> str:
+    """The exact statement the kind requires for these claim fields."""
+    return KIND.statement(SpuriousMinimumClaim(n, k, all_dims, np.zeros((n, k)), 0.1))
+
 
 # overflow/invalid-value warnings are expected where non-finite results must be refused
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -124,7 +133,7 @@ def test_reject_global_minimum(global_point, assert_rejected, perturbation, exp)
 def test_reject_when_loss_not_proven_positive(valid_cert, assert_rejected, monkeypatch):
     """The last line of defence against a global minimum: a loss enclosure that
     reaches 0 must not be proven (simulated by widening the real enclosure)."""
-    real = spurious_check.enclose
+    real = spurious_kind.enclose
 
     def widened(X, want=("loss", "grad", "hess", "m")):
         out = real(X, want)
@@ -132,7 +141,7 @@ def test_reject_when_loss_not_proven_positive(valid_cert, assert_rejected, monke
             out.loss = Interval(-1e-3, float(out.loss.hi))
         return out
 
-    monkeypatch.setattr(spurious_check, "enclose", widened)
+    monkeypatch.setattr(spurious_kind, "enclose", widened)
     assert_rejected(valid_cert, "loss", "not proven > 0", "global minimum")
 
 
@@ -147,7 +156,7 @@ def test_reject_all_dimensions_when_m_not_positive_definite(valid_cert, assert_r
     bad_m = Interval(np.kron(np.eye(2), bad_m.lo), np.kron(np.eye(2), bad_m.hi))  # 6 x 6
     with pytest.raises(NotProven):
         min_eigenvalue_lower_bound(bad_m)
-    real = spurious_check.enclose
+    real = spurious_kind.enclose
 
     def swapped(X, want=("loss", "grad", "hess", "m")):
         out = real(X, want)
@@ -155,7 +164,7 @@ def test_reject_all_dimensions_when_m_not_positive_definite(valid_cert, assert_r
             out.m_matrix = bad_m
         return out
 
-    monkeypatch.setattr(spurious_check, "enclose", swapped)
+    monkeypatch.setattr(spurious_kind, "enclose", swapped)
     assert_rejected(valid_cert, "M not proven positive definite", "every d >= k")
     valid_cert["claim"]["input_dimensions"] = "k"  # the d = k claim does not need M
     valid_cert["claim"]["statement"] = statement(6, 6, False)
@@ -173,7 +182,13 @@ def test_reject_fewer_students_than_teachers(assert_rejected):
     with np.errstate(all="ignore"):
         grid_loss = np.nanmin(L.loss(grid, L.identity_teacher(2)))
     assert L.loss(W, L.identity_teacher(2))[0] <= grid_loss
-    assert_rejected(build(point, 2.0**-30, False, {}))
+    with pytest.raises(CertificateError, match="n >= k"):  # the producer refuses to build it ...
+        build(point, 2.0**-30, False, {})
+    cert = build(np.array([[1.0, 0.3], [0.2, 1.1]]), 2.0**-30, False, {})  # ... so write it by hand
+    cert["claim"]["n"] = 1
+    cert["claim"]["statement"] = statement(1, 2, False)
+    cert["point"] = [[float(x) for x in point[0]]]
+    assert_rejected(cert, "n >= k")  # ... and the checker refuses it
 
 
 # --------------------------------------------------------------------------- rejections: malformed data
@@ -267,10 +282,15 @@ def test_reject_consistent_but_transposed_shape(valid_cert, assert_rejected):
 
 
 def test_reject_too_many_parameters(valid_cert, assert_rejected):
-    valid_cert["claim"]["n"] = 2501
-    assert_rejected(valid_cert, "2500")
-    valid_cert["claim"]["n"], valid_cert["claim"]["k"] = 60, 60
-    assert_rejected(valid_cert, "exceeds")
+    """Limits (checked before any arithmetic): n*k <= 10000 (k = n = 100), n <= 200."""
+    valid_cert["claim"]["n"] = 10001
+    assert_rejected(valid_cert, "10000")
+    valid_cert["claim"]["n"] = 201
+    assert_rejected(valid_cert, "n (students)", "200")
+    valid_cert["claim"]["n"], valid_cert["claim"]["k"] = 101, 101
+    assert_rejected(valid_cert, "exceeds", "10000")
+    valid_cert["claim"]["n"], valid_cert["claim"]["k"] = 200, 51
+    assert_rejected(valid_cert, "exceeds", "n*k")
 
 
 @pytest.mark.parametrize("path", ["format", "version", "kind", "claim", "claim.k", "claim.n", "claim.teacher",
@@ -286,7 +306,7 @@ def test_reject_missing_field(valid_cert, assert_rejected, path):
 
 def test_reject_unknown_version(valid_cert, assert_rejected):
     valid_cert["version"] = 2
-    assert_rejected(valid_cert, "unknown certificate version 2")
+    assert_rejected(valid_cert, "format version 2", "reads version 1")
 
 
 @pytest.mark.parametrize("version", ["1", 1.0, True, None])
@@ -311,10 +331,13 @@ def test_reject_kind_not_a_string(valid_cert, assert_rejected):
     assert_rejected(valid_cert, "kind")
 
 
-def test_kind_mismatch_in_checker(valid_cert):
+def test_kind_mismatch_in_checker(valid_cert, assert_rejected):
+    """A relu-spurious-minimum certificate relabelled as another registered kind is not
+    read as that kind: its fields are refused before any arithmetic."""
     valid_cert["kind"] = "hermite-expansion"
-    with pytest.raises(CertificateError, match="kind must be"):
-        spurious_check.check(valid_cert)
+    with pytest.raises(CertificateError):
+        check_data(valid_cert)
+    assert_rejected(valid_cert)
 
 
 @pytest.mark.parametrize("key", ["radius", "point", "kind", "claim"])
@@ -346,13 +369,13 @@ def test_every_checker_error_is_not_proven(valid_cert, write_json, monkeypatch):
     def boom(X, want=()):
         raise ZeroDivisionError("simulated internal error")
 
-    monkeypatch.setattr(spurious_check, "enclose", boom)
+    monkeypatch.setattr(spurious_kind, "enclose", boom)
     v = check_file(write_json(valid_cert))
     assert not v.proven and "ZeroDivisionError" in v.message
 
 
 def test_checker_must_return_proven(valid_cert, monkeypatch):
-    monkeypatch.setattr(spurious_check, "check", lambda cert: True)
+    monkeypatch.setattr(KIND, "check", lambda claim: True)
     with pytest.raises(NotProven, match="no proof"):
         check_data(valid_cert)
 
@@ -382,9 +405,9 @@ def test_check_folder_with_good_and_bad(valid_cert, write_json, run_cli, tmp_pat
 def test_check_empty_folder_and_missing_path(run_cli, tmp_path):
     (tmp_path / "empty").mkdir()
     rc, out, err = run_cli("check", tmp_path / "empty")
-    assert rc != 0 and "no *.json" in out and "0 proven, 1 not proven" in out
+    assert rc != 0 and "no *.json" in out + err and "0 proven, 1 not proven" in out
     rc, out, err = run_cli("check", tmp_path / "missing.json")
-    assert rc != 0 and "no such file" in out
+    assert rc != 0 and "no such file" in out + err
     assert "Traceback" not in out + err
 
 
@@ -443,8 +466,9 @@ def test_show_missing_file(run_cli, tmp_path):
 
 
 def test_checkers_registry_names_this_kind():
-    assert CHECKERS["relu-spurious-minimum"] == "certify.spurious_minima.check"
-    assert spurious_check.KIND == "relu-spurious-minimum"
+    assert BUILTIN_KINDS["relu-spurious-minimum"] == "certify.kernel.spurious_minima.kind:KIND"
+    assert get_kind("relu-spurious-minimum") is KIND
+    assert KIND.name == "relu-spurious-minimum"
 
 
 def test_reject_huge_integer_cleanly(valid_cert, assert_rejected):
@@ -536,3 +560,182 @@ def test_reject_unknown_fields(valid_cert, assert_rejected):
 def test_reject_unknown_top_level_field(valid_cert, assert_rejected):
     valid_cert["hessian_lower_bound"] = 1.0  # a number the checker would have to take on trust
     assert_rejected(valid_cert, "unknown field", "hessian_lower_bound")
+
+
+# --------------------------------------------------------------------------- the dense Hessian enclosure
+
+
+def _mp_hessian(W, prec=60):
+    """The Hessian of F at W (teacher I_k) from the reference closed forms, in mpmath
+    (an implementation independent of the checker's block decomposition)."""
+    import mpmath
+
+    with mpmath.workprec(prec * 4):
+        n, k = len(W), len(W[0])
+        w = [mpmath.matrix([mpmath.mpf(float(x)) for x in row]) for row in W]
+        e = [mpmath.matrix([mpmath.mpf(1) if j == q else mpmath.mpf(0) for q in range(k)]) for j in range(k)]
+        I = mpmath.eye(k)
+
+        def parts(a, b):
+            na, nb = mpmath.norm(a), mpmath.norm(b)
+            ah, bh = a / na, b / nb
+            c = (ah.T * bh)[0]
+            s = mpmath.sqrt(1 - c * c)
+            th = mpmath.acos(c)
+            nwv = (bh - c * ah) / s
+            mwv = (ah - c * bh) / s
+            return na, nb, ah, bh, c, s, th, nwv, mwv
+
+        def dwg(a, b):
+            na, nb, ah, bh, c, s, th, nwv, mwv = parts(a, b)
+            return nb * s / (2 * mpmath.pi * na) * (I - ah * ah.T + nwv * nwv.T)
+
+        def dvg(a, b):
+            na, nb, ah, bh, c, s, th, nwv, mwv = parts(a, b)
+            return ((mpmath.pi - th) * I + s * (ah * bh.T + nwv * mwv.T)) / (2 * mpmath.pi)
+
+        H = np.zeros((n * k, n * k))
+        for i in range(n):
+            Hii = I * mpmath.mpf(0.5)
+            for i2 in range(n):
+                if i2 != i:
+                    Hii += dwg(w[i], w[i2])
+                    blk = dvg(w[i], w[i2])
+                    H[i * k:(i + 1) * k, i2 * k:(i2 + 1) * k] = [[float(blk[p, q]) for q in range(k)] for p in range(k)]
+            for j in range(k):
+                Hii -= dwg(w[i], e[j])
+            H[i * k:(i + 1) * k, i * k:(i + 1) * k] = [[float(Hii[p, q]) for q in range(k)] for p in range(k)]
+        return H
+
+
+def _random_point(seed, n, k):
+    return np.random.default_rng(seed).standard_normal((n, k)) / np.sqrt(k) + 0.3 * np.eye(n, k)
+
+
+@pytest.mark.parametrize("n,k", [(1, 3), (2, 2), (4, 3), (3, 5), (6, 6)])
+def test_dense_hessian_point_enclosure_contains_the_hessian(n, k):
+    W = _random_point(10 * n + k, n, k)
+    enc = enclose(Interval.point(W), want=("hess",)).hess
+    H = _mp_hessian(W)
+    dev = np.abs(H - enc.mid)
+    assert np.all(dev <= enc.rad_norm)
+    assert np.linalg.norm(H - enc.mid, 2) <= enc.rad_norm
+    assert enc.rad_norm < 1e-11  # rounding level, not a useless bound
+    assert np.array_equal(enc.mid, enc.mid.T)
+
+
+@pytest.mark.parametrize("n,k", [(4, 3), (5, 5)])
+def test_dense_hessian_box_enclosure_contains_the_hessian_everywhere(n, k):
+    """At corners and random points of a box of half-width 1e-6: the Hessian H(x) satisfies
+    |H(x) - mid| <= R with ||R||_2 <= rad_norm, so ||H(x) - mid||_2 <= rad_norm; and the bound is
+    not absurdly loose (the test fails if rad_norm were 100 times too small)."""
+    r = 1e-6
+    W = _random_point(7 * n + k, n, k)
+    enc = enclose(Interval.around(W, r), want=("hess",)).hess
+    rng = np.random.default_rng(1)
+    worst = 0.0
+    samples = [W + r * rng.choice([-1.0, 1.0], size=W.shape) for _ in range(3)]
+    samples += [W + r * rng.uniform(-1, 1, size=W.shape) for _ in range(2)]
+    for S in samples:
+        D = _mp_hessian(S) - enc.mid
+        worst = max(worst, np.linalg.norm(D, 2))
+        assert np.all(np.abs(D) <= enc.rad_norm)
+    assert worst <= enc.rad_norm
+    assert worst > enc.rad_norm / 100
+
+
+def test_dense_hessian_matches_the_float_landscape_at_a_stored_minimum():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "certificates/spurious_minima/relu-k10-n10-loss0.01870219.json"
+    cert = json.loads(path.read_text())
+    W = np.array(cert["point"])
+    enc = enclose(Interval.around(W, cert["radius"]), want=("hess",)).hess
+    H = L.hessian(W[None], L.identity_teacher(10))[0]
+    assert np.max(np.abs(H - enc.mid)) < 1e-12
+    assert np.linalg.norm(H - enc.mid, 2) <= enc.rad_norm
+
+
+def _exact_gram(w, v):
+    """sum_l w_l v_l v_l^T with Fractions, w (m,), v (m, k)."""
+    m, k = v.shape
+    out = [[Fraction(0)] * k for _ in range(k)]
+    for l in range(m):
+        wl = Fraction(float(w[l]))
+        for p in range(k):
+            vp = Fraction(float(v[l, p]))
+            for q in range(k):
+                out[p][q] += wl * vp * Fraction(float(v[l, q]))
+    return out
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-150, 1e-300, 1e30])
+def test_gram_enclosure_contains_exact_rational_sums(scale):
+    """The BLAS midpoint-radius lemma: for random interval data and random points inside the
+    intervals (corners included), the exact rational sum lies in mid +- err."""
+    from certify.kernel.spurious_minima.rigorous import gram_enclosure
+
+    rng = np.random.default_rng(int(-np.log10(scale)) + 50)
+    n, m, k = 3, 7, 4
+    wm = rng.standard_normal((n, m)) * scale
+    wr = np.abs(rng.standard_normal((n, m))) * 1e-6 * scale
+    wr[0] = 0.0  # exact weights too
+    vm = rng.standard_normal((n, m, k))
+    vr = np.abs(rng.standard_normal((n, m, k))) * 1e-9
+    vr[1] = 0.0
+    mid, err = gram_enclosure(wm, wr, vm, vr)
+    assert np.all(err >= 0) and np.all(np.isfinite(err))
+    for trial in range(4):
+        if trial == 0:
+            w, v = wm, vm
+        else:
+            w = wm + wr * rng.choice([-1.0, 1.0], size=wm.shape)
+            v = vm + vr * rng.uniform(-1, 1, size=vm.shape)
+        for i in range(n):
+            exact = _exact_gram(w[i], v[i])
+            for p in range(k):
+                for q in range(k):
+                    assert abs(exact[p][q] - Fraction(float(mid[i, p, q]))) <= Fraction(float(err[i, p, q]))
+
+
+def test_gram_enclosure_error_is_not_useless():
+    from certify.kernel.spurious_minima.rigorous import gram_enclosure
+
+    rng = np.random.default_rng(3)
+    wm = rng.standard_normal((2, 50))
+    vm = rng.standard_normal((2, 50, 5))
+    mid, err = gram_enclosure(wm, np.zeros_like(wm), vm, np.zeros_like(vm))
+    assert np.max(err) < 1e-12
+    assert np.max(np.abs(mid - np.einsum("il,ilp,ilq->ipq", wm, vm, vm))) <= np.max(err)
+
+
+def test_dense_hessian_refuses_huge_factors():
+    """Factors above 2^50 (here 1/s for two almost parallel students) are refused: the
+    rounding analysis assumes them bounded."""
+    W = _random_point(5, 3, 3)
+    W[1] = W[0] * (1 + 1e-17) + 1e-17
+    with pytest.raises(NotProven):
+        enclose(Interval.point(W), want=("hess",))
+
+
+@pytest.mark.slow
+def test_dense_check_above_the_old_cap():
+    """k = n = 60 (old cap: n k <= 2500): a published class (Safran-Yehudai-Shamir 2021),
+    polished by one float Newton step, is proven by the dense check."""
+    from pathlib import Path
+
+    data = Path("/work/shared/data/sys2021-minima.json")
+    if not data.exists():
+        pytest.skip("sys2021-minima.json not available")
+    cls = [c for c in json.loads(data.read_text())["classes"] if c["k"] == 60][0]
+    p, vals = cls["p"], cls["vals"]
+    k, m = sum(p), len(p)
+    blk = np.repeat(np.arange(m), p)
+    A = np.array([[vals[blk[r]][blk[c]] if blk[r] != blk[c] else (vals[blk[r]][blk[r]] if r == c else vals[blk[r]][m])
+                   for c in range(k)] for r in range(k)])
+    W = A.T.copy()
+    V = L.identity_teacher(k)
+    W = W - np.linalg.solve(L.hessian(W[None], V)[0], L.gradient(W[None], V)[0].reshape(-1)).reshape(k, k)
+    proof = check_data(build(W, 2.0**-28, True, {}))
+    assert proof.bounds["hessian_min_eigenvalue_lower_bound"] > 0
+    assert proof.bounds["hessian_min_eigenvalue_lower_bound"] <= cls["reported_min_hessian_eigenvalue"] * (1 + 1e-6)

@@ -14,9 +14,9 @@ import mpmath
 import numpy as np
 import pytest
 
-from certify.interval import Interval, NotProven
+from certify.kernel.interval import Interval, NotProven
 from certify.spurious_minima import landscape as L
-from certify.spurious_minima.rigorous import enclose
+from certify.kernel.spurious_minima.rigorous import enclose
 from certify.spurious_minima.search import (
     MinimumClass,
     SearchConfig,

@@ -1,14 +1,13 @@
-"""Hermite expansions and tail bounds of activation functions (claim kind "hermite-expansion").
+"""Producer of hermite-expansion certificates (UNTRUSTED; the checker never imports it).
 
-Trusted (the checker's kernel for this kind; imports no producer code):
-  check.py        decides certificates (check, describe)
-  expansion.py    tails, dual coefficients, normalization from an activation's raw balls
-  activations.py  the activations and the route each is enclosed by (closed forms, T1-T6)
-  rigorous.py     ball-arithmetic machinery: Fourier/trapezoid route, quadrature, tail bounds
-  hexfloat.py     exact m*2^e numbers written as hexadecimal floats (any exponent)
-Untrusted:
-  produce.py      computes, fits decay constants, builds certificates and tables
-  plot.py         figure of the tails (matplotlib optional)
-  cli.py          `certify hermite ...`
+The trusted checker of this claim kind is certify/kernel/hermite/ (kind.py,
+expansion.py, activations.py, rigorous.py, hexfloat.py).  Here:
+
+  produce.py     computes the enclosures, fits decay constants, builds certificates and tables
+  numbers.py     writes exact numbers as hexfloat strings (the kernel only reads them)
+  profiles.py    producer data per activation (decay form, Lipschitz note, quadrature pieces)
+  crosscheck.py  the general quadrature route, for cross-check tests
+  plot.py        figure of the tails (matplotlib optional)
+  cli.py         `certify hermite table|write|plot|list`
 See docs/hermite.md.
 """

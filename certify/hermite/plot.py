@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math
 
-from .activations import ACTIVATIONS
+from ..kernel.hermite.activations import ACTIVATIONS
+from ..progress import progress
 
 STYLE = {
     "relu": ("ReLU", "tab:blue", "-"),
@@ -39,7 +40,7 @@ def plot_tails(path: str, degree: int | None = None, normalized: bool = True, na
 
     names = list(names or ACTIVATIONS)
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.2))
-    for name in names:
+    for name in progress(names, desc="hermite tails", unit=" activation"):
         n_max = degree if degree is not None else default_degree(name)
         ys = log10_tails(name, n_max, normalized)
         label, color, ls = STYLE.get(name, (name, None, "-"))

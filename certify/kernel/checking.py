@@ -7,7 +7,9 @@ internal error is never a pass).
 """
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -92,14 +94,68 @@ def check_file(path: str | os.PathLike) -> Verdict:
         return Verdict(str(path), kind, False, f"checker error ({type(exc).__name__}: {exc})")
 
 
-def expand_paths(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
-    """Files as given; folders searched recursively for *.json.  Returns (files, missing)."""
+MANIFEST_FORMAT = "certify-manifest"  # a manifest file (certify/manifest.py) is data, not a certificate
+_MANIFEST_START = re.compile(rb'\A\s*\{\s*"format"\s*:\s*"certify-manifest"')
+
+
+def is_manifest_file(path: str | os.PathLike) -> bool:
+    """True if the file begins with ``{"format": "certify-manifest"``: such a file is never a valid
+    certificate (its format field is not FORMAT and duplicate keys are rejected), so a folder walk
+    may skip it without skipping anything that could be proven."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(256)
+    except OSError:
+        return False
+    return bool(_MANIFEST_START.match(head))
+
+
+def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(rel, g) for g in patterns)
+
+
+def _walk(root: Path, patterns: tuple[str, ...]) -> list[Path]:
+    """*.json files under ``root``, skipping hidden entries, virtual environments (folders holding
+    pyvenv.cfg), manifest files and whatever matches an exclude pattern."""
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        rel_here = here.relative_to(root)
+        keep = []
+        for d in dirs:
+            rel = (rel_here / d).as_posix()
+            if d.startswith(".") or (here / d / "pyvenv.cfg").is_file() or _excluded(rel, d, patterns):
+                continue
+            keep.append(d)
+        dirs[:] = keep  # os.walk descends only into these (no symlinked folders: followlinks=False)
+        for n in names:
+            if not n.endswith(".json") or n.startswith("."):
+                continue
+            q = here / n
+            if _excluded((rel_here / n).as_posix(), n, patterns) or not q.is_file() or is_manifest_file(q):
+                continue
+            found.append(q)
+    return sorted(found)
+
+
+def expand_paths(
+    paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()
+) -> tuple[list[Path], list[str]]:
+    """Files as given; folders searched recursively for *.json.  Returns (files, missing).
+
+    A folder walk skips hidden files and folders (names starting with "."),
+    virtual environments (folders holding ``pyvenv.cfg``), manifest files
+    (:func:`is_manifest_file`) and entries whose name or path relative to the
+    walked folder matches one of the ``exclude`` glob patterns (fnmatch, case
+    sensitive, "/" as separator).  Symbolic links to folders are not followed.
+    Files named explicitly are always taken."""
+    patterns = tuple(exclude)
     files: list[Path] = []
     missing: list[str] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*.json") if q.is_file())
+            found = _walk(p, patterns)
             if not found:
                 missing.append(f"{p}: folder holds no *.json certificate")
             files.extend(found)

@@ -25,8 +25,11 @@ ENTRY_POINT_GROUP = "certify.kinds"
 # name -> "module:attribute"; loaded on first use (checking one kind imports only that kind)
 BUILTIN_KINDS = {
     "relu-spurious-minimum": "certify.kernel.spurious_minima.kind:KIND",
+    "relu-spurious-minimum-symmetric": "certify.kernel.spurious_symmetric.kind:KIND",
+    "relu-one-more-neuron": "certify.kernel.overparameterization.kind:KIND",
     "hermite-expansion": "certify.kernel.hermite.kind:KIND",
     "kkt-max-margin": "certify.kernel.kkt.kind:KIND",
+    "relu-spurious-minimum-teacher-box": "certify.kernel.teacher_box.kind:KIND",
 }
 
 

@@ -1,7 +1,15 @@
-"""`certify kkt search` and `certify kkt examples` (KKT points of the max-margin problem).
+"""``certify kkt``: KKT points of the max-margin problem (producer side, UNTRUSTED).
+
+    certify kkt search --arch ARCH (--data FILE | --dataset NAME) [...] [--out FILE [--overwrite]]
+    certify kkt examples [--out DIR] [--overwrite]
+    certify kkt migrate FILE... --out DIR [--overwrite]
 
 ``certify check`` / ``certify show`` decide and display the resulting
-``kkt-max-margin`` certificates (certify.kkt.check).
+``kkt-max-margin`` certificates (certify.kernel.kkt.kind).  Every file is
+written by certify.publishing (re-checked by the kernel, atomic, never over an
+existing file without ``--overwrite``); output paths are checked before any
+work.  Architectures and their options come from the registry
+certify.kkt.architectures.SEARCH_NETWORKS; size limits from the kernel.
 """
 from __future__ import annotations
 
@@ -10,7 +18,6 @@ import sys
 from pathlib import Path
 
 DEFAULT_DIR = Path("certificates") / "kkt"
-ARCH_CHOICES = ("two_layer_relu", "diagonal_linear", "fully_connected_linear")
 DATASETS = ("wide-angle", "random-unit", "clusters")
 
 
@@ -20,10 +27,28 @@ def _user_error(msg: str):
     return UserError(msg)
 
 
+def _writable(path, overwrite: bool, what: str) -> None:
+    from ..publishing import PublishError, check_writable
+
+    try:
+        check_writable(path, overwrite)
+    except PublishError as exc:
+        raise _user_error(f"{what}: {exc}") from None
+
+
+def _out_folder(out: str) -> Path:
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise _user_error(f"--out {out}: names an existing file; give a folder (the certificates are written "
+                          f"into it under their own names)")
+    return folder
+
+
 def load_data_file(path: str):
     """Data JSON {"x": [[...], ...], "y": [...]} with exact rationals (integers or "p/q" strings)."""
-    from ..certificate import CertificateError, parse_json_text
-    from .networks import parse_data
+    from ..kernel.certificate import CertificateError, as_rational, parse_json_text
+    from ..kernel.kkt.kind import MAX_EXAMPLES
+    from ..kernel.kkt.networks import parse_data
 
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -34,7 +59,7 @@ def load_data_file(path: str):
         xs = obj.get("x")
         if not isinstance(xs, list) or not xs or not isinstance(xs[0], list) or not xs[0]:
             raise CertificateError("field 'x' must be a non-empty list of non-empty lists (one row per example)")
-        return parse_data(obj, len(xs[0]), ctx="data")
+        return parse_data(obj, len(xs[0]), as_rational, MAX_EXAMPLES, ctx="data")
     except CertificateError as exc:
         raise _user_error(f"--data {path}: {exc}") from None
 
@@ -42,18 +67,17 @@ def load_data_file(path: str):
 def _named_dataset(args):
     from fractions import Fraction as F
 
-    from .instances import random_unit_dataset
-    from .networks import Data
+    from ..kernel.kkt.kind import MAX_EXAMPLES, MAX_INPUT_DIM
+    from ..kernel.kkt.networks import Data
+    from .instances import clusters_dataset, random_unit_dataset
 
     if args.dataset == "wide-angle":
-        return Data([[F(1), F(0)], [F(-7, 25), F(24, 25)]], [1, 1])
-    if args.n < 1 or args.n > 100000:
-        raise _user_error("--n must be between 1 and 100000")
-    if args.dim < 2 or args.dim > 10000:
-        raise _user_error(f"--dim must be between 2 and 10000 for {args.dataset} data")
+        return Data(((F(1), F(0)), (F(-7, 25), F(24, 25))), (1, 1))
+    if not 1 <= args.n <= MAX_EXAMPLES:
+        raise _user_error(f"--n must be between 1 and {MAX_EXAMPLES}")
+    if not 2 <= args.dim <= MAX_INPUT_DIM:
+        raise _user_error(f"--dim must be between 2 and {MAX_INPUT_DIM} for {args.dataset} data")
     if args.dataset == "clusters":
-        from .instances import clusters_dataset
-
         if not 1 <= args.clusters <= 1000:
             raise _user_error("--clusters must be between 1 and 1000")
         return clusters_dataset(args.n, args.dim, args.data_seed, k=args.clusters,
@@ -61,59 +85,53 @@ def _named_dataset(args):
     return random_unit_dataset(args.n, args.dim, args.data_seed, labels=args.labels)
 
 
-def _architecture(args, d: int):
-    from .networks import Architecture
+def _network(args, d: int):
+    from .architectures import SEARCH_NETWORKS, make_network
 
-    if args.arch == "two_layer_relu":
-        if not 1 <= args.width <= 10000:
-            raise _user_error("--width must be between 1 and 10000")
-        return Architecture("two_layer_relu", d, width=args.width)
-    if not 2 <= args.depth <= 20:
-        raise _user_error("--depth must be between 2 and 20")
-    if args.arch == "diagonal_linear":
-        return Architecture("diagonal_linear", d, depth=args.depth)
+    cls = SEARCH_NETWORKS[args.arch]
     try:
-        hw = tuple(int(s) for s in args.hidden_widths.split(",")) if args.hidden_widths else (2,) * (args.depth - 1)
-    except ValueError:
-        raise _user_error(f"--hidden-widths: expected comma-separated integers, got {args.hidden_widths!r}") from None
-    if len(hw) != args.depth - 1 or any(h < 1 for h in hw):
-        raise _user_error(f"--hidden-widths: need depth - 1 = {args.depth - 1} positive integers, got {args.hidden_widths!r}")
-    return Architecture("fully_connected_linear", d, depth=args.depth, hidden_widths=hw)
+        sizes = cls.sizes_from_options(args.width, args.depth, args.hidden_widths)
+    except ValueError as exc:
+        raise _user_error(str(exc)) from None
+    return make_network(args.arch, d, **sizes)
 
 
-def _cmd_search(args) -> int:
-    from ..certificate import write_certificate
-    from .search import search
-
+def _search_options(args) -> None:
     if args.data and args.dataset:
         raise _user_error("give either --data FILE or --dataset NAME, not both")
-    data = load_data_file(args.data) if args.data else _named_dataset(args) if args.dataset else None
-    if data is None:
-        raise _user_error("give the training data: --data FILE or --dataset wide-angle|random-unit")
-    arch = _architecture(args, len(data.x[0]))
+    if not (args.data or args.dataset):
+        raise _user_error("give the training data: --data FILE or --dataset " + "|".join(DATASETS))
     if args.tries < 1 or args.steps < 1 or not args.lr > 0 or not args.init_scale > 0:
         raise _user_error("--tries and --steps must be positive; --lr and --init-scale must be > 0")
+    if not 0 < args.max_adjust < 1:
+        raise _user_error("--max-adjust must be in (0, 1) (relative change of an example)")
     if args.backend == "cupy":
         from ..arrays import cupy_available
 
         if not cupy_available():
             raise _user_error("--backend cupy: cupy is not installed or no GPU is visible")
-    if args.out and Path(args.out).exists() and not args.overwrite:
-        raise _user_error(f"{args.out} exists (use --overwrite to replace it)")
-    if not 0 < args.max_adjust < 1:
-        raise _user_error("--max-adjust must be in (0, 1) (relative change of an example)")
-    from tqdm import tqdm
 
-    bar = tqdm(total=args.tries, desc="kkt search (seeds)", unit="seed", disable=None, leave=False)
 
-    def progress(seed):
+def _cmd_search(args) -> int:
+    from ..progress import progress
+    from ..publishing import publish, published_line
+    from .search import search
+
+    _search_options(args)
+    data = load_data_file(args.data) if args.data else _named_dataset(args)
+    net = _network(args, len(data.x[0]))
+    if args.out:
+        _writable(args.out, args.overwrite, "--out")
+    bar = progress(total=args.tries, desc="kkt search (seeds)", unit="seed")
+
+    def advance(seed):
         bar.update(0 if seed == args.seed else 1)
 
     try:
-        outcome = search(arch, data, seeds=range(args.seed, args.seed + args.tries), loss=args.loss,
+        outcome = search(net, data, seeds=range(args.seed, args.seed + args.tries), loss=args.loss,
                          steps=args.steps, lr=args.lr, init_scale=args.init_scale, backend=args.backend,
-                         want_curve=arch.type != "fully_connected_linear", time_limit=args.time_limit,
-                         adjust_data=args.adjust_data, max_adjust=args.max_adjust, progress=progress)
+                         want_curve=not net.exact.svm_global_optimum, time_limit=args.time_limit,
+                         adjust_data=args.adjust_data, max_adjust=args.max_adjust, progress=advance)
     finally:
         bar.close()
     if args.verbose:
@@ -126,56 +144,71 @@ def _cmd_search(args) -> int:
         print("search failed: no certificate (see the reasons above; -v lists every seed)", file=sys.stderr)
         return 1
     cert = outcome.certificate
+    prov = cert.setdefault("provenance", {})
     if args.dataset:
-        cert["provenance"]["dataset"] = {"name": args.dataset, "n": args.n, "dim": args.dim,
-                                         "data_seed": args.data_seed, "labels": args.labels}
+        prov["dataset"] = {"name": args.dataset, "n": args.n, "dim": args.dim, "data_seed": args.data_seed,
+                           "labels": args.labels}
         if args.dataset == "clusters":
-            cert["provenance"]["dataset"]["clusters"] = args.clusters
-    if cert.get("provenance", {}).get("data_adjusted"):
-        adj = cert["provenance"]["data_adjustment"]
+            prov["dataset"]["clusters"] = args.clusters
+    if prov.get("data_adjusted"):
+        adj = prov["data_adjustment"]
         print(f"NOTE: the certificate is about ADJUSTED data: {adj['examples_moved']} example(s) moved, max relative "
               f"change {adj['max_relative_change']:.2g} (original data in provenance)")
     print("claims:", ", ".join(cert["claim"]["proves"]))
     if args.out:
-        try:
-            path = write_certificate(args.out, cert, overwrite=args.overwrite)
-        except FileExistsError:
-            raise _user_error(f"{args.out} exists (use --overwrite to replace it)") from None
-        print(f"certificate written to {path} (decide it with: certify check {path})")
+        proof = publish(cert, args.out, overwrite=args.overwrite)
+        print(published_line(args.out, proof) + f" (decide it again with: certify check {args.out})")
     else:
         print(json.dumps(cert["claim"]["point"]))
     return 0
 
 
 def _cmd_examples(args) -> int:
-    from ..certificate import write_certificate
+    from ..publishing import publish, published_line
     from .instances import HAND_MADE
 
-    out = Path(args.out)
+    out = _out_folder(args.out)
+    for name in HAND_MADE:  # every target checked before anything is written
+        _writable(out / name, args.overwrite, "--out")
     for name, build in HAND_MADE.items():
-        try:
-            path = write_certificate(out / name, build(), overwrite=args.overwrite)
-            print(f"wrote {path}")
-        except FileExistsError:
-            print(f"kept {out / name} (exists; --overwrite to replace)")
+        print(published_line(out / name, publish(build(), out / name, overwrite=args.overwrite)))
     return 0
 
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser("kkt", help="KKT points of the max-margin problem (search, hand-made examples)")
-    sub = p.add_subparsers(dest="kkt_command", metavar="SUBCOMMAND")
-    sub.required = True
+def _cmd_migrate(args) -> int:
+    from ..publishing import published_line
+    from .migrate import migrate_file
 
-    s = sub.add_parser("search", help="GD from seeded inits, exact KKT snapping, descent curve; writes a certificate")
-    s.add_argument("--arch", choices=ARCH_CHOICES, required=True)
+    out = _out_folder(args.out)
+    names = [Path(f).name for f in args.files]
+    if len(set(names)) != len(names):
+        raise _user_error("two input files have the same name: they would be written to the same output file")
+    for f in args.files:
+        if not Path(f).is_file():
+            raise _user_error(f"{f}: no such file")
+        same = (out / Path(f).name).resolve() == Path(f).resolve()
+        _writable(out / Path(f).name, args.overwrite, "--out" + (" (the input file itself)" if same else ""))
+    for f in args.files:
+        path, proof = migrate_file(f, out, overwrite=args.overwrite)
+        print(published_line(path, proof))
+    return 0
+
+
+def register(verbs) -> None:
+    """Add the verbs of ``certify kkt`` (certify.cli creates the group from the registry)."""
+    from .architectures import SEARCH_NETWORKS
+
+    s = verbs.add_parser("search", help="GD from seeded inits, exact KKT snapping, descent curve; certifies the result")
+    s.add_argument("--arch", choices=tuple(SEARCH_NETWORKS), required=True)
     s.add_argument("--width", type=int, default=4, help="two_layer_relu width (default 4)")
     s.add_argument("--depth", type=int, default=2, help="depth L of the linear architectures (default 2)")
     s.add_argument("--hidden-widths", default=None, help="fully_connected_linear: h_1,...,h_{L-1} (default all 2)")
     s.add_argument("--data", metavar="FILE", help='JSON {"x": [[...]], "y": [...]} with exact rationals')
     s.add_argument("--dataset", choices=DATASETS, help="built-in data instead of --data")
-    s.add_argument("--n", type=int, default=6, help="random-unit: number of examples")
-    s.add_argument("--dim", type=int, default=2, help="random-unit: input dimension")
-    s.add_argument("--labels", choices=("random", "positive"), default="random", help="random-unit labels; clusters: positive, or random = mixed (every third cluster -1)")
+    s.add_argument("--n", type=int, default=6, help="random-unit / clusters: number of examples")
+    s.add_argument("--dim", type=int, default=2, help="random-unit / clusters: input dimension")
+    s.add_argument("--labels", choices=("random", "positive"), default="random",
+                   help="random-unit labels; clusters: positive, or random = mixed (every third cluster -1)")
     s.add_argument("--data-seed", type=int, default=0, help="random-unit / clusters: seed of the data")
     s.add_argument("--clusters", type=int, default=2, help="clusters: number of cluster centres (default 2)")
     s.add_argument("--adjust-data", action="store_true",
@@ -192,12 +225,21 @@ def register(subparsers) -> None:
     s.add_argument("--init-scale", type=float, default=0.5)
     s.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy")
     s.add_argument("--time-limit", type=float, default=None, help="stop trying new seeds after this many seconds")
-    s.add_argument("--out", metavar="FILE", help="write the certificate here (never overwrites without --overwrite)")
-    s.add_argument("--overwrite", action="store_true")
+    s.add_argument("--out", metavar="FILE",
+                   help="write the certificate here (re-checked; never overwrites without --overwrite); "
+                        "without it the point is printed")
+    s.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
     s.add_argument("-v", "--verbose", action="store_true", help="print why each rejected seed failed")
     s.set_defaults(func=_cmd_search)
 
-    e = sub.add_parser("examples", help="write the hand-made certificates (ReLU, diagonal, linear)")
-    e.add_argument("--out", default=str(DEFAULT_DIR), help=f"output folder (default {DEFAULT_DIR})")
-    e.add_argument("--overwrite", action="store_true")
+    e = verbs.add_parser("examples", help="write the hand-made certificates (ReLU, diagonal, linear) into a folder")
+    e.add_argument("--out", metavar="DIR", default=str(DEFAULT_DIR), help=f"output folder (default {DEFAULT_DIR})")
+    e.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
     e.set_defaults(func=_cmd_examples)
+
+    m = verbs.add_parser("migrate", help="rebuild version-1 kkt-max-margin files as version 2 (same data and "
+                                         "evidence, statement built from the fields; re-checked)")
+    m.add_argument("files", nargs="+", metavar="FILE")
+    m.add_argument("--out", metavar="DIR", required=True, help="output folder (files keep their names)")
+    m.add_argument("--overwrite", action="store_true", help="replace existing files (also the inputs themselves)")
+    m.set_defaults(func=_cmd_migrate)

@@ -18,14 +18,15 @@ from fractions import Fraction as F
 
 import numpy as np
 
-from ..certificate import rational_str
-from .networks import Architecture, Data, params_to_json
-from .search import STATEMENT, certificate, curve_json, exact_multipliers, kkt_evidence, svm_evidence
+from ..kernel.kkt.networks import Data
+from .architectures import make_network
+from .certificates import certificate, curve_evidence, kkt_evidence, svm_evidence
+from .snap import exact_multipliers
 
 
 def relu_wide_angle() -> dict:
-    arch = Architecture("two_layer_relu", 2, width=4)
-    data = Data([[F(1), F(0)], [F(-7, 25), F(24, 25)], [F(0), F(-1)]], [1, 1, -1])
+    net = make_network("two_layer_relu", 2, width=4)
+    data = Data(((F(1), F(0)), (F(-7, 25), F(24, 25)), (F(0), F(-1))), (1, 1, -1))
     w = [[1, 0], [F(-7, 25), F(24, 25)], [0, 0], [0, -1]]
     v = [1, 1, 0, -1]
     theta = [F(a) for row in w for a in row] + [F(a) for a in v]
@@ -37,43 +38,43 @@ def relu_wide_angle() -> dict:
     a = F(13, 10)  # one neuron a (3/5, 4/5), a for both positive examples: margin a^2 3/5 = 1.014
     better = [F(0), F(0), F(0), F(0), a * F(3, 5), a * F(4, 5), F(0), F(-1), F(0), F(0), a, F(-1)]
     evidence = {
-        "kkt_point": kkt_evidence(arch, theta, data, lam),
-        "not_local_optimum": {"curve": curve_json(arch, curve), "t0": "1/2"},
-        "not_global_optimum": {"point": params_to_json(arch, better, rational_str)},
+        "kkt_point": kkt_evidence(net, theta, data, lam),
+        "not_local_optimum": curve_evidence(net, curve, F(1, 2)),
+        "not_global_optimum": {"point": net.params_json(better)},
     }
-    return certificate(arch, data, theta, ["kkt_point", "not_local_optimum", "not_global_optimum"], evidence,
-                       STATEMENT, {"source": "hand-made (certify.kkt.instances.relu_wide_angle)"})
+    return certificate(net, data, theta, ["kkt_point", "not_local_optimum", "not_global_optimum"], evidence,
+                       {"source": "hand-made (certify.kkt.instances.relu_wide_angle)"})
 
 
 def diagonal_depth2() -> dict:
-    arch = Architecture("diagonal_linear", 2, depth=2)
-    data = Data([[F(1), F(2)], [F(-1), F(-2)], [F(2), F(-1)]], [1, -1, 1])
+    net = make_network("diagonal_linear", 2, depth=2)
+    data = Data(((F(1), F(2)), (F(-1), F(-2)), (F(2), F(-1))), (1, -1, 1))
     theta = [F(1), F(0), F(1), F(0)]
     lam = [F(1, 2), F(1, 2), F(0)]
     curve = [[F(1), 0, F(-1)], [F(0), F(1)], [F(1), 0, F(-1)], [F(0), F(1)]]  # u = v = (1 - t^2, t)
     better = [F(4, 5), F(1, 2), F(4, 5), F(1, 2)]
     evidence = {
-        "kkt_point": kkt_evidence(arch, theta, data, lam),
-        "not_local_optimum": {"curve": curve_json(arch, curve), "t0": "1/4"},
-        "not_global_optimum": {"point": params_to_json(arch, better, rational_str)},
+        "kkt_point": kkt_evidence(net, theta, data, lam),
+        "not_local_optimum": curve_evidence(net, curve, F(1, 4)),
+        "not_global_optimum": {"point": net.params_json(better)},
     }
-    return certificate(arch, data, theta, ["kkt_point", "not_local_optimum", "not_global_optimum"], evidence,
-                       STATEMENT, {"source": "hand-made (certify.kkt.instances.diagonal_depth2; kkt.md worked example)"})
+    return certificate(net, data, theta, ["kkt_point", "not_local_optimum", "not_global_optimum"], evidence,
+                       {"source": "hand-made (certify.kkt.instances.diagonal_depth2; kkt.md worked example)"})
 
 
 def linear_depth3() -> dict:
     """beta* = (1/12, 1/12, 1/24), ||beta*|| = 1/8 = (1/2)^3; support vectors x0 (y=+1), x1 (y=-1)."""
-    arch = Architecture("fully_connected_linear", 3, depth=3, hidden_widths=(2, 2))
-    data = Data([[F(40, 3), F(-8, 3), F(8, 3)], [F(8, 3), F(-40, 3), F(-8, 3)], [F(16), F(24), F(-8)]], [1, -1, 1])
+    net = make_network("fully_connected_linear", 3, depth=3, hidden_widths=(2, 2))
+    data = Data(((F(40, 3), F(-8, 3), F(8, 3)), (F(8, 3), F(-40, 3), F(-8, 3)), (F(16), F(24), F(-8))), (1, -1, 1))
     beta = [F(1, 12), F(1, 12), F(1, 24)]
     alpha = [F(1, 128), F(1, 128), F(0)]
     sigma, nb = F(1, 2), F(1, 8)
     u1, u2 = [F(3, 5), F(4, 5)], [F(5, 13), F(12, 13)]
     theta = ([sigma / nb * a * b for a in u1 for b in beta] + [sigma * a * b for a in u2 for b in u1]
              + [sigma * b for b in u2])
-    lam = exact_multipliers(arch, theta, data, [0, 1])
-    evidence = {"kkt_point": kkt_evidence(arch, theta, data, lam), "global_optimum": svm_evidence(alpha)}
-    return certificate(arch, data, theta, ["kkt_point", "global_optimum"], evidence, STATEMENT,
+    lam = exact_multipliers(net, theta, data, [0, 1])
+    evidence = {"kkt_point": kkt_evidence(net, theta, data, lam), "global_optimum": svm_evidence(alpha)}
+    return certificate(net, data, theta, ["kkt_point", "global_optimum"], evidence,
                        {"source": "hand-made (certify.kkt.instances.linear_depth3)"})
 
 
@@ -89,7 +90,7 @@ def random_unit_dataset(n: int, d: int, seed: int, labels: str = "random", den: 
         ys = [1] * n
     else:
         ys = [int(v) for v in rng.choice([-1, 1], size=n)]
-    return Data(xs, ys)
+    return Data(tuple(map(tuple, xs)), tuple(ys))
 
 
 HAND_MADE = {
@@ -112,4 +113,4 @@ def clusters_dataset(n: int, d: int, seed: int, k: int = 2, noise: float = 0.25,
     X = C[ci] + noise * rng.standard_normal((n, d)) / np.sqrt(d)
     xs = [[F(int(round(v * den)), den) for v in row] for row in X]
     ys = [1 if labels == "positive" or c % 3 != 2 else -1 for c in ci]
-    return Data(xs, ys)
+    return Data(tuple(map(tuple, xs)), tuple(ys))

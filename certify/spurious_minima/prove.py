@@ -78,7 +78,7 @@ def prove_classes(classes: list[MinimumClass], cfg: SearchConfig, out_dir: Path,
     spurious = [c for c in classes if c.label == "spurious" and (c.min_eig_m > 0 or not all_dims)]
     for c in spurious[:max_per_k]:
         provenance = {
-            "produced_by": f"certify {__version__} (certify prove)",
+            "produced_by": f"certify {__version__} (certify spurious prove)",
             "date": datetime.date.today().isoformat(),
             "search": "batched gradient descent + Newton polishing",
             "seed": cfg.seed,
@@ -107,8 +107,9 @@ def symmetric_family_point(k: int) -> np.ndarray | None:
 
     W = np.full((1, k, k), 2.0 / k)
     W[0, np.arange(k), np.arange(k)] = -1.0 + 2.0 / k
-    W, g = newton_polish(W, L.identity_teacher(k), 60)
-    return W[0] if g[0] < 1e-12 else None
+    with np.errstate(all="ignore"):
+        W, g = newton_polish(W, L.identity_teacher(k), 60)
+    return W[0] if g[0] < 1e-12 and np.all(np.isfinite(W[0])) else None
 
 
 def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, overwrite: bool = False,
@@ -116,13 +117,24 @@ def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, 
     """Certify the symmetric family for each k (a saddle for small k: then nothing is written)."""
     from . import landscape as L
 
+    from .search import GLOBAL_LOSS
+
     written = []
     for k in ks:
+        if k <= 2:
+            # k = 1: the ansatz starts at w = e_1, k = 2 at the permutation matrix: both are the global
+            # minimum (loss 0, a neuron parallel to a teacher: not even a smooth point of F)
+            log(f"k={k}: the symmetric point w_i = a e_i + b (1 - e_i) is the global minimum here "
+                "(a permutation of the teacher, loss 0): nothing spurious to certify")
+            continue
         W = symmetric_family_point(k)
         if W is None:
             log(f"k={k}: Newton did not converge to the symmetric critical point")
             continue
         V = L.identity_teacher(k)
+        if not float(L.loss(W[None], V)[0]) > GLOBAL_LOSS:
+            log(f"k={k}: the symmetric critical point is the global minimum (loss 0): nothing to certify")
+            continue
         lam = float(np.linalg.eigvalsh(L.hessian(W[None], V)[0])[0])
         lam_m = float(np.linalg.eigvalsh(L.m_matrix(W[None], V)[0])[0])
         loss = float(L.loss(W[None], V)[0])
@@ -131,7 +143,7 @@ def prove_symmetric_family(ks: list[int], out_dir: Path, all_dims: bool = True, 
                 f"(lambda_min(H) = {lam:.3e}, lambda_min(M) = {lam_m:.3e}); skipped")
             continue
         provenance = {
-            "produced_by": f"certify {__version__} (certify prove --family symmetric)",
+            "produced_by": f"certify {__version__} (certify spurious prove --family symmetric)",
             "date": datetime.date.today().isoformat(),
             "search": "Newton from the symmetric ansatz w_i = a e_i + b (1 - e_i), a = -1 + 2/k, b = 2/k",
             "a": float(W[0, 0]), "b": float(W[0, 1]) if k > 1 else 0.0,
@@ -162,7 +174,7 @@ def prove_candidates_file(path: Path, out_dir: Path, all_dims: bool = True, over
         for c in cands:
             point = np.array(c["point"], dtype=np.float64)
             provenance = {
-                "produced_by": f"certify {__version__} (certify prove --candidates)",
+                "produced_by": f"certify {__version__} (certify spurious prove --candidates)",
                 "date": datetime.date.today().isoformat(),
                 "search": f"batched gradient descent ({s['backend']}) + Newton polishing",
                 "seed": s["seed"], "run": c["runs"][0], "runs_in_class": len(c["runs"]), "runs_total": s["runs"],

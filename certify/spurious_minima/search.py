@@ -127,7 +127,7 @@ def gradient_descent(W, V, lr: float, steps: int, tol: float, progress=None, che
             Wa = Wa[xp.asarray(keep)]
         if progress is not None:
             progress.update(todo)
-            progress.set_postfix(active=int(idx.size))
+            progress.set_postfix_str(f"active={int(idx.size)}")
     return W, taken, step
 
 
@@ -242,11 +242,11 @@ def search(cfg: SearchConfig) -> SearchResult:
     V = xp.asarray(V_host)
     W0 = initial_points(cfg)
     bar = None
-    if cfg.progress:
-        from tqdm import tqdm
+    if cfg.progress:  # shown only on a terminal outside CI (certify.progress)
+        from ..progress import progress
 
         n_batches = math.ceil(cfg.runs / cfg.batch)
-        bar = tqdm(total=cfg.steps * n_batches, desc=f"k={cfg.k} GD", unit="step", leave=False)
+        bar = progress(total=cfg.steps * n_batches, desc=f"k={cfg.k} GD", unit="step")
     finals, taken_all = [], []
     gd_seconds, loop_steps = 0.0, 0
     for start in range(0, cfg.runs, cfg.batch):

@@ -1,18 +1,19 @@
 """The activations known to the hermite-expansion checker, and how each is enclosed.
 
 TRUSTED (the checker computes with these definitions).  Imports only
-python-flint, the standard library and trusted certify modules.
+python-flint, the standard library and the kernel.
 
 Each activation provides ``raw(N, prec) -> Raw``: balls for E sigma(X)^2,
 a_0..a_N and E sigma'(X)^2 of the *raw* (unnormalized) activation, computed by
 the route stated in its docstring.  Everything else (tails, dual coefficients,
-normalization) is derived in :mod:`certify.hermite.expansion`.
+normalization) is derived in :mod:`certify.kernel.hermite.expansion`.  Its
+``route`` selects the resource limits of the kind (certify.kernel.hermite.kind):
+closed forms cost O(N) ball operations, the Fourier route O(N^1.5) trapezoid
+nodes times O(N) power sums plus quadratures whose cost grows like prec^3.
 
-How to add an activation (see docs/hermite.md): write a ``raw`` function
-(closed form, an identity reducing it to a known one, or the general
-quadrature route :func:`general_raw`), give the quadrature ``pieces`` and
-growth constants used by the cross-check tests, and add an ``Activation``
-entry to ``ACTIVATIONS``.  Nothing else in the checker changes.
+Only what deciding needs lives here.  The producer's data on each activation
+(decay form, Lipschitz note, quadrature pieces for the cross-check route) is in
+certify/hermite/profiles.py.  How to add an activation: docs/hermite.md.
 """
 from __future__ import annotations
 
@@ -21,14 +22,12 @@ from typing import Callable
 
 from flint import acb, arb
 
-from .rigorous import (
-    gaussian_expectation,
-    quadrature_coefficient,
-    sinh_family_odd_coefficients,
-    working_precision,
-)
+from ..certificate import CertificateError
+from .rigorous import gaussian_expectation, sinh_family_odd_coefficients, working_precision
 
 INF = float("inf")
+CLOSED_FORM = "closed form"  # O(N) ball operations at the working precision
+FOURIER = "Fourier route"  # trapezoid sums (T2/T3) and quadratures (T6): the costly route
 
 
 @dataclass
@@ -45,13 +44,7 @@ class Activation:
     name: str
     formula: str  # used verbatim in the certificate's statement
     raw: Callable[[int, int], Raw]
-    pieces: tuple  # quadrature pieces of sigma (general route / cross-checks)
-    growth: tuple  # (A, B): |sigma(x)| <= A + B|x|
-    derivative_pieces: tuple  # quadrature pieces of sigma'
-    derivative_growth: tuple  # (A, B): |sigma'(x)| <= A + B|x|
-    decay: str  # "power" (kinked) | "root-exponential" (analytic in a strip) | "exponential" (entire)
-    lipschitz: str  # documentation only: the Lipschitz constant L (E sigma'^2 <= L^2)
-    required_degree: int  # the degree issue 3 asks certificates to reach (stored ones reach 1000)
+    route: str  # CLOSED_FORM or FOURIER: selects the resource limits
 
 
 # ----------------------------------------------------------------- closed forms
@@ -130,22 +123,22 @@ def gelu_raw(n_max: int, prec: int) -> Raw:
 # ----------------------------------------------------------------- the sinh family (Fourier route)
 
 
-def _sigmoid_acb(z: acb) -> acb:
+def sigmoid_acb(z: acb) -> acb:
     return 1 / (1 + (-z).exp())
 
 
-def _sigmoid_prime_acb(z, analytic):
-    s = _sigmoid_acb(z)
+def sigmoid_prime_acb(z, analytic):
+    s = sigmoid_acb(z)
     return s * (1 - s)
 
 
-def _tanh_prime_acb(z, analytic):
+def tanh_prime_acb(z, analytic):
     t = z.tanh()
     return 1 - t * t
 
 
-def _silu_prime_acb(z, analytic):
-    s = _sigmoid_acb(z)
+def silu_prime_acb(z, analytic):
+    s = sigmoid_acb(z)
     return s + z * s * (1 - s)
 
 
@@ -163,7 +156,7 @@ def sigmoid_raw(n_max: int, prec: int) -> Raw:
         a = s[: n_max + 1]
         a[0] = arb(1) / 2
         second = arb(1) / 2 - s[1]
-    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: _sigmoid_prime_acb(z, an) ** 2)], (1 / 16, 0, 0), prec)
+    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: sigmoid_prime_acb(z, an) ** 2)], (1 / 16, 0, 0), prec)
     return Raw(second, a, dsecond)
 
 
@@ -174,11 +167,11 @@ def tanh_raw(n_max: int, prec: int) -> Raw:
         a = sinh_family_odd_coefficients(arb.pi() / 2, 1.5707963267948966, max(n_max, 1), prec)
         second = 1 - a[1]
         a = a[: n_max + 1]
-    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: _tanh_prime_acb(z, an) ** 2)], (1, 0, 0), prec)
+    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: tanh_prime_acb(z, an) ** 2)], (1, 0, 0), prec)
     return Raw(second, a, dsecond)
 
 
-def _softplus_acb(z, analytic):
+def softplus_acb(z, analytic):
     return (1 + z.exp()).log(analytic=analytic)
 
 
@@ -194,8 +187,8 @@ def softplus_raw(n_max: int, prec: int) -> Raw:
         for n in range(1, n_max + 1):
             a[n] = s[n - 1] / arb(n).sqrt()
         dsecond = arb(1) / 2 - s[1]
-    a[0] = gaussian_expectation([(-INF, INF, _softplus_acb)], (1, 1, 0), prec)
-    second = gaussian_expectation([(-INF, INF, lambda z, an: _softplus_acb(z, an) ** 2)], (2, 0, 2), prec)
+    a[0] = gaussian_expectation([(-INF, INF, softplus_acb)], (1, 1, 0), prec)
+    second = gaussian_expectation([(-INF, INF, lambda z, an: softplus_acb(z, an) ** 2)], (2, 0, 2), prec)
     return Raw(second, a, dsecond)
 
 
@@ -211,93 +204,28 @@ def silu_raw(n_max: int, prec: int) -> Raw:
         for n in range(0, n_max + 1):
             a[n] = arb(n + 1).sqrt() * s[n + 1] + (arb(n).sqrt() * s[n - 1] if n >= 1 else 0)
         second = arb(1) / 2 - s[1] - arb(6).sqrt() * s[3]
-    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: _silu_prime_acb(z, an) ** 2)], (2, 0, 2), prec)
+    dsecond = gaussian_expectation([(-INF, INF, lambda z, an: silu_prime_acb(z, an) ** 2)], (2, 0, 2), prec)
     return Raw(second, a, dsecond)
 
 
-# ----------------------------------------------------------------- the general route
-
-
-def general_raw(act: "Activation", n_max: int, prec: int) -> Raw:
-    """Any activation given only by its quadrature pieces: every a_n, E sigma^2 and
-    E sigma'^2 by rigorous quadrature (T5, T6).  O(N^2) evaluations: fine for N of a few
-    hundred at modest precision; used by the cross-check tests."""
-    a = [quadrature_coefficient(act.pieces, act.growth, n, prec) for n in range(n_max + 1)]
-    a0, b0 = act.growth
-    second = gaussian_expectation(
-        [(lo, hi, (lambda f: lambda z, an: f(z, an) ** 2)(f)) for lo, hi, f in act.pieces],
-        (2 * a0 * a0, 0, 2 * b0 * b0),
-        prec,
-    )
-    a1, b1 = act.derivative_growth
-    dsecond = gaussian_expectation(
-        [(lo, hi, (lambda f: lambda z, an: f(z, an) ** 2)(f)) for lo, hi, f in act.derivative_pieces],
-        (2 * a1 * a1, 0, 2 * b1 * b1),
-        prec,
-    )
-    return Raw(second, a, dsecond)
-
-
-# ----------------------------------------------------------------- quadrature pieces
-
-
-def _erf_acb(z, analytic):
-    return z.erf()
-
-
-def _gelu_acb(z, analytic):
-    return z * (1 + (z / arb(2).sqrt()).erf()) / 2
-
-
-def _gelu_prime_acb(z, analytic):
-    return (1 + (z / arb(2).sqrt()).erf()) / 2 + z * (-z * z / 2).exp() / (2 * arb.pi()).sqrt()
-
+# ----------------------------------------------------------------- the table
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("relu", "ReLU(x) = max(x, 0)", relu_raw,
-                   ((0.0, INF, lambda z, an: z),), (0, 1),
-                   ((0.0, INF, lambda z, an: acb(1)),), (1, 0),
-                   "power", "1", 1000),
-        Activation("abs", "|x|", abs_raw,
-                   ((-INF, 0.0, lambda z, an: -z), (0.0, INF, lambda z, an: z)), (0, 1),
-                   ((-INF, 0.0, lambda z, an: acb(-1)), (0.0, INF, lambda z, an: acb(1))), (1, 0),
-                   "power", "1", 1000),
-        Activation("erf", "erf(x)", erf_raw,
-                   ((-INF, INF, _erf_acb),), (1, 0),
-                   ((-INF, INF, lambda z, an: 2 / arb.pi().sqrt() * (-z * z).exp()),), (2, 0),
-                   "exponential", "2/sqrt(pi)", 1000),
-        Activation("gelu", "GELU(x) = x Phi(x)", gelu_raw,
-                   ((-INF, INF, _gelu_acb),), (0, 1),
-                   ((-INF, INF, _gelu_prime_acb),), (2, 0),
-                   "exponential", "1.1289 (at x = sqrt(2))", 1000),
-        Activation("sigmoid", "sigmoid(x) = 1/(1 + exp(-x))", sigmoid_raw,
-                   ((-INF, INF, lambda z, an: _sigmoid_acb(z)),), (1, 0),
-                   ((-INF, INF, _sigmoid_prime_acb),), (1, 0),
-                   "root-exponential", "1/4", 300),
-        Activation("tanh", "tanh(x)", tanh_raw,
-                   ((-INF, INF, lambda z, an: z.tanh()),), (1, 0),
-                   ((-INF, INF, _tanh_prime_acb),), (1, 0),
-                   "root-exponential", "1", 300),
-        Activation("softplus", "softplus(x) = log(1 + exp(x))", softplus_raw,
-                   ((-INF, INF, _softplus_acb),), (1, 1),
-                   ((-INF, INF, lambda z, an: _sigmoid_acb(z)),), (1, 0),
-                   "root-exponential", "1", 300),
-        Activation("silu", "SiLU(x) = x sigmoid(x)", silu_raw,
-                   ((-INF, INF, lambda z, an: z * _sigmoid_acb(z)),), (0, 1),
-                   ((-INF, INF, _silu_prime_acb),), (1, 1),
-                   "root-exponential", "1.0998 (at x = 2.3994)", 300),
+        Activation("relu", "ReLU(x) = max(x, 0)", relu_raw, CLOSED_FORM),
+        Activation("abs", "|x|", abs_raw, CLOSED_FORM),
+        Activation("erf", "erf(x)", erf_raw, CLOSED_FORM),
+        Activation("gelu", "GELU(x) = x Phi(x)", gelu_raw, CLOSED_FORM),
+        Activation("sigmoid", "sigmoid(x) = 1/(1 + exp(-x))", sigmoid_raw, FOURIER),
+        Activation("tanh", "tanh(x)", tanh_raw, FOURIER),
+        Activation("softplus", "softplus(x) = log(1 + exp(x))", softplus_raw, FOURIER),
+        Activation("silu", "SiLU(x) = x sigmoid(x)", silu_raw, FOURIER),
     )
 }
 
 
 def get_activation(name: str) -> Activation:
-    from ..certificate import CertificateError
-
     if name not in ACTIVATIONS:
-        raise CertificateError(f"unknown activation {name!r} (known: {', '.join(ACTIVATIONS)})")
+        raise CertificateError(f"unknown activation {name[:60]!r} (known: {', '.join(ACTIVATIONS)})")
     return ACTIVATIONS[name]
-
-
-__all__ = ["ACTIVATIONS", "Activation", "Raw", "get_activation", "general_raw"]

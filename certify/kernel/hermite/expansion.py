@@ -1,6 +1,7 @@
 """Tails, dual coefficients and normalization from an activation's raw balls.
 
-TRUSTED.  Definitions (X ~ N(0,1), h_n orthonormal Hermite, a_n = E[sigma h_n]):
+TRUSTED (imports only python-flint and the kernel).
+Definitions (X ~ N(0,1), h_n orthonormal Hermite, a_n = E[sigma h_n]):
   eps(n) = sum_{i>n} a_i^2 = E sigma^2 - sum_{i<=n} a_i^2       (Parseval)
   dual coefficients b_n = a_n^2, so that E[sigma(X) sigma(Y)] = sum_n b_n rho^n
   for standard normals X, Y with correlation rho (Mehler's formula).

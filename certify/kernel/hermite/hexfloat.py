@@ -1,7 +1,8 @@
 """Exact binary numbers m * 2**e written as hexadecimal floating-point strings.
 
 TRUSTED (read by the checker).  Imports only the standard library, python-flint
-and certify.certificate.
+and certify.kernel.certificate.  The reader only: writing (rounding a ball outward
+to such strings) is the producer's business, certify/hermite/numbers.py.
 
 Why not JSON numbers: Hermite tails reach 2**-1000 and below, under binary64's
 normal range, where a JSON number would lose digits or underflow to 0.  A
@@ -33,7 +34,7 @@ def parse(value, where: str) -> tuple[int, int]:
     """A hexfloat string as an exact pair (m, e) with value m * 2**e."""
     if not isinstance(value, str):
         raise CertificateError(
-            f"{where}: expected a hexadecimal float string such as '0x1.8p-3', got {type(value).__name__} {value!r}"
+            f"{where}: expected a hexadecimal float string such as '0x1.8p-3', got {type(value).__name__} {str(value)[:60]}"
         )
     match = _HEX.fullmatch(value)  # not match + '$', which also accepts a trailing newline
     if match is None:
@@ -53,51 +54,3 @@ def to_arb(pair: tuple[int, int]) -> arb:
     """The exact value m * 2**e as an arb ball of radius 0."""
     m, e = pair
     return arb((m, e))
-
-
-# ----------------------------------------------------------------- writing (producer side)
-
-
-def _round(m: int, e: int, up: bool, bits: int = 53) -> tuple[int, int]:
-    """m * 2**e rounded to `bits` significant bits, toward +inf if up else -inf."""
-    if m == 0:
-        return 0, 0
-    extra = abs(m).bit_length() - bits
-    if extra > 0:
-        m = -((-m) >> extra) if up else (m >> extra)  # >> is floor division by 2**extra
-        e += extra
-    return m, e
-
-
-def format_pair(m: int, e: int) -> str:
-    """(m, e) with |m| < 2**53 as a canonical hexfloat string (exact)."""
-    if m == 0:
-        return "0x0p+0"
-    sign = "-" if m < 0 else ""
-    m = abs(m)
-    if m.bit_length() > 53:
-        raise ValueError("mantissa has more than 53 bits")
-    shift = 53 - m.bit_length()
-    m <<= shift
-    e -= shift
-    frac = m - (1 << 52)
-    return f"{sign}0x1.{frac:013x}p{e + 52:+d}"
-
-
-def _arb_pair(x: arb) -> tuple[int, int]:
-    if not x.is_finite() or not x.is_exact():
-        raise ValueError("expected an exact finite arb value")
-    m, e = x.mid().man_exp()
-    return int(m), int(e)
-
-
-def lower_string(x: arb) -> str:
-    """A hexfloat string <= every point of the ball x."""
-    m, e = _arb_pair(x.lower())
-    return format_pair(*_round(m, e, up=False))
-
-
-def upper_string(x: arb) -> str:
-    """A hexfloat string >= every point of the ball x."""
-    m, e = _arb_pair(x.upper())
-    return format_pair(*_round(m, e, up=True))

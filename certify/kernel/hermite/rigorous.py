@@ -1,7 +1,7 @@
 """Rigorous ball arithmetic for Hermite expansions (python-flint arb/acb).
 
 TRUSTED (used by the checker).  Imports only python-flint, numpy, the standard
-library and certify.interval.  Every function returns arb balls that contain
+library and certify.kernel.interval.  Every function returns arb balls that contain
 the exact mathematical value; a NaN or infinite ball is never a result (it
 raises NotProven).  Floating point (math/numpy) is used only to *choose*
 parameters (step sizes, cut-offs); the bounds are then evaluated in arb, so a
@@ -29,8 +29,8 @@ Theorems used (stated where used):
      for all |y| < a, then |h sum_{j in Z} g(jh) - int_R g| <= 2M / (e^{2 pi a/h} - 1).
 (T4) Gaussian tails: for T > 0, int_T^inf phi = Phibar(T) <= phi(T)/T and
      int_T^inf x^2 phi = T phi(T) + Phibar(T).
-(T5) Cramer's inequality |He_n(x)| e^{-x^2/4} <= 1.0865 sqrt(n!), i.e.
-     |h_n(x)| <= 1.0865 e^{x^2/4} for real x.
+(T5) Cramer's inequality (used only by the untrusted cross-check route,
+     certify/hermite/crosscheck.py; listed here to keep the numbering of docs/hermite.md).
 (T6) acb.integral (FLINT's acb_calc_integrate) returns a ball containing the
      integral when the integrand honours the `analytic` flag (it returns a
      non-finite value on boxes where it is not holomorphic).
@@ -202,18 +202,18 @@ def sinh_family_odd_coefficients(lam: arb, lam_float: float, nmax: int, prec: in
         return out
 
 
-# --------------------------------------------------------------------------- T4, T5, T6
+# --------------------------------------------------------------------------- T4, T6
 
 Piece = tuple[float, float, Callable]  # (lo, hi, f(z: acb, analytic: bool) -> acb), lo/hi may be +-inf
 
 
-def _cutoff(prec: int, quarter: bool) -> int:
-    """T with e^{-T^2/2} (or e^{-T^2/4} when quarter) below 2^-(prec+30)."""
-    k = 4.0 if quarter else 2.0
-    return int(math.ceil(math.sqrt(k * (prec + 30) * LN2))) + 1
+def gaussian_cutoff(prec: int) -> int:
+    """T with e^{-T^2/2} below 2^-(prec+30) (a float choice: the tail bound T4 is then proven)."""
+    return int(math.ceil(math.sqrt(2.0 * (prec + 30) * LN2))) + 1
 
 
-def _integrate_pieces(pieces: Sequence[Piece], weight: Callable, cut: int, prec: int) -> arb:
+def integrate_pieces(pieces: Sequence[Piece], weight: Callable, cut: int, prec: int) -> arb:
+    """Sum over the pieces of int f(x) weight(x) dx on [max(lo, -cut), min(hi, cut)] (T6)."""
     total = arb(0)
     for lo, hi, f in pieces:
         lo = max(lo, -cut)
@@ -235,10 +235,10 @@ def gaussian_expectation(pieces: Sequence[Piece], growth: tuple, prec: int) -> a
     Quadrature (T6) on [-T, T] and the tail bound (T4)
     int_{|x|>T} (A + B|x| + C x^2) phi <= 2 phi(T) (A/T + B + C (T + 1/T)).
     """
-    cut = _cutoff(prec, quarter=False)
+    cut = gaussian_cutoff(prec)
     with working_precision(prec + 20):
         inv_sqrt_2pi = 1 / (2 * arb.pi()).sqrt()
-        integral = _integrate_pieces(pieces, lambda z: (-z * z / 2).exp(), cut, prec)
+        integral = integrate_pieces(pieces, lambda z: (-z * z / 2).exp(), cut, prec)
         a_, b_, c_ = (arb(v) for v in growth)
         t = arb(cut)
         phi_t = (-t * t / 2).exp() * inv_sqrt_2pi
@@ -246,33 +246,3 @@ def gaussian_expectation(pieces: Sequence[Piece], growth: tuple, prec: int) -> a
         value = integral * inv_sqrt_2pi + plus_minus(tail)
     with working_precision(prec):
         return finite(+value, "a Gaussian expectation")
-
-
-def hermite_acb(n: int, z: acb) -> acb:
-    """h_n(z) by the three-term recurrence h_{k+1} = (z h_k - sqrt(k) h_{k-1}) / sqrt(k+1)."""
-    prev, cur = acb(0), acb(1)
-    for k in range(n):
-        prev, cur = cur, (z * cur - arb(k).sqrt() * prev) / arb(k + 1).sqrt()
-    return cur
-
-
-CRAMER = arb("1.0865")  # T5 (the sharp constant is 1.086435...); arb("1.0865") is a ball around it
-
-
-def quadrature_coefficient(pieces: Sequence[Piece], growth: tuple, n: int, prec: int) -> arb:
-    """The general route: a_n = int sigma(x) h_n(x) phi(x) dx by quadrature (T6), with
-    |sigma(x)| <= A + B|x| (growth = (A, B)) and the tail bound from T5:
-    int_{|x|>T} (A + B|x|) 1.0865 e^{x^2/4} phi(x) dx <= (2 * 1.0865/sqrt(2 pi)) (2A/T + 2B) e^{-T^2/4}.
-    Slow (O(n) per evaluation point); used for cross-checks and new activations."""
-    cut = _cutoff(prec + 4 * n, quarter=True)
-    with working_precision(prec + 20 + n // 2):
-        inv_sqrt_2pi = 1 / (2 * arb.pi()).sqrt()
-        integral = _integrate_pieces(
-            pieces, lambda z: hermite_acb(n, z) * (-z * z / 2).exp(), cut, prec + n // 2
-        )
-        a_, b_ = (arb(v) for v in growth)
-        t = arb(cut)
-        tail = 2 * CRAMER.upper() * inv_sqrt_2pi * (2 * a_ / t + 2 * b_) * (-t * t / 4).exp()
-        value = integral * inv_sqrt_2pi + plus_minus(tail)
-    with working_precision(prec):
-        return finite(+value, f"a_{n} by quadrature")

@@ -24,10 +24,12 @@ For every d > k: at an embedded critical point the gradient in the extra
 coordinates vanishes and the Hessian is H (+) (d - k) copies of M; if M >= mu_M I
 with mu_M > 0 on B (so at x*), the embedded x* is a strict local minimum.
 
-Each quantity is enclosed by certify.spurious_minima.rigorous (interval
-arithmetic with proven rounding); positive definiteness of every symmetric
-matrix in an interval matrix is proven by Rump's floating-point Cholesky test
-(certify.interval.min_eigenvalue_lower_bound).
+Each quantity is enclosed by certify.kernel.spurious_minima.rigorous (interval
+arithmetic with proven rounding; the dense Hessian as an exactly symmetric
+midpoint plus a proven bound on the 2-norm of its radius); positive
+definiteness of every symmetric matrix in the enclosure is proven by Rump's
+floating-point Cholesky test (certify.kernel.interval.min_eigenvalue_lower_bound_midrad
+for H, min_eigenvalue_lower_bound for M).
 """
 from __future__ import annotations
 
@@ -37,10 +39,11 @@ import numpy as np
 
 from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
 from ..contract import ClaimKind, Proven
-from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
+from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad, norm2_upper
 from .rigorous import enclose
 
-MAX_PARAMETERS = 2500  # n*k; the Hessian is (n k) x (n k)
+MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
+MAX_STUDENTS = 200  # n; the pair quantities are O(n^2 k)
 INPUT_DIMENSIONS = ("k", "all")
 
 
@@ -69,7 +72,7 @@ class SpuriousMinimum(ClaimKind):
     trusted_modules = ("certify.kernel.spurious_minima.kind", "certify.kernel.spurious_minima.rigorous")
     claim_fields = frozenset({"n", "k", "teacher", "input_dimensions"})
     evidence_fields = frozenset({"point", "radius"})
-    limits = {"parameters (n*k)": MAX_PARAMETERS}
+    limits = {"parameters (n*k)": MAX_PARAMETERS, "students (n)": MAX_STUDENTS}
     bounds = {
         "loss": "[lo, hi] enclosing F(x*) at the critical point x*",
         "hessian_min_eigenvalue_lower_bound": "mu: H(x) >= mu I on the whole box",
@@ -93,6 +96,7 @@ class SpuriousMinimum(ClaimKind):
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=1, hi=MAX_PARAMETERS)
         n = get_int(claim, "n", "claim", lo=1, hi=MAX_PARAMETERS)
+        within_limit(n, MAX_STUDENTS, "n (students)")
         within_limit(n * k, MAX_PARAMETERS, "n*k (parameters)")
         if n < k:
             raise CertificateError(
@@ -119,7 +123,7 @@ class SpuriousMinimum(ClaimKind):
         box = Interval.around(point, radius)
         on_box = enclose(box, want=("hess", "m") if all_dims else ("hess",))
         try:
-            mu = min_eigenvalue_lower_bound(on_box.hess)
+            mu = min_eigenvalue_lower_bound_midrad(on_box.hess)
         except NotProven:
             raise NotProven("Hessian not proven positive definite on the whole box "
                             "(radius too large, or not a minimum)") from None

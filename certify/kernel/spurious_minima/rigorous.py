@@ -37,14 +37,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interval import Interval, NotProven, pi as pi_enclosure
+from ..interval import Interval, NotProven, SymmetricMidRad, gamma_upper, pi as pi_enclosure, symmetric_part
 
 
 @dataclass
 class Enclosures:
     loss: Interval | None = None
     grad: Interval | None = None  # (n, k)
-    hess: Interval | None = None  # (n*k, n*k)
+    hess: SymmetricMidRad | None = None  # (n*k, n*k): midpoint and radius-norm bound
     m_matrix: Interval | None = None  # (n, n)
 
 
@@ -106,36 +106,10 @@ def enclose(X: Interval, want: tuple[str, ...] = ("loss", "grad", "hess", "m")) 
         out.grad = grad
 
     if "hess" in want:
-        eye = np.eye(k)
-        proj = Interval.point(eye) - what.reshape(n, k, 1) * what.reshape(n, 1, k)  # I - w^w^T
-        # teacher: beta_ij = s_ij / (2 pi |w_i|), n_ij = (e_j - c_ij w^_i) / s_ij
-        beta = s_t / (TWO_PI * nrm.reshape(n, 1))  # (n, k)
-        n_t = (Interval.point(eye).reshape(1, k, k) - c_t.reshape(n, k, 1) * what.reshape(n, 1, k)) / s_t.reshape(n, k, 1)
-        nn_t = n_t.reshape(n, k, k, 1) * n_t.reshape(n, k, 1, k)  # (n, j, k, k)
-        diag = (beta.reshape(n, k, 1, 1) * nn_t).sum(axis=1) * -1.0  # (n, k, k)
-        coef = beta.sum(axis=1) * -1.0  # (n,)
         if P:
-            alpha = nrm[J] * s_s / (TWO_PI * nrm[I])  # (P,)
-            n_s = (what[J] - c_s.reshape(P, 1) * what[I]) / s_s.reshape(P, 1)  # n_{w_i w_i'}
-            m_s = (what[I] - c_s.reshape(P, 1) * what[J]) / s_s.reshape(P, 1)  # m_{w_i w_i'}
-            nn_s = n_s.reshape(P, k, 1) * n_s.reshape(P, 1, k)
-            diag = diag + per_student(alpha.reshape(P, 1, 1) * nn_s)
-            coef = coef + per_student(alpha)
-            off = (
-                Interval.point(eye).reshape(1, k, k) * pmt_s.reshape(P, 1, 1)
-                + (what[I].reshape(P, k, 1) * what[J].reshape(P, 1, k) + n_s.reshape(P, k, 1) * m_s.reshape(P, 1, k))
-                * s_s.reshape(P, 1, 1)
-            ) / TWO_PI
-        diag = diag + proj * coef.reshape(n, 1, 1) + Interval.point(0.5 * eye).reshape(1, k, k)
-        lo = np.zeros((n, k, n, k))
-        hi = np.zeros((n, k, n, k))
-        ar = np.arange(n)
-        lo[ar, :, ar, :] = diag.lo
-        hi[ar, :, ar, :] = diag.hi
-        if P:
-            lo[I, :, J, :] = off.lo
-            hi[I, :, J, :] = off.hi
-        out.hess = Interval(lo.reshape(n * k, n * k), hi.reshape(n * k, n * k))
+            out.hess = _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI)
+        else:
+            out.hess = _hessian_single(X, nrm, what, s_t, c_t, TWO_PI)
 
     if "m" in want:
         num = s_t.sum(axis=1) * -1.0  # (n,)
@@ -153,3 +127,227 @@ def enclose(X: Interval, want: tuple[str, ...] = ("loss", "grad", "hess", "m")) 
             hi[I, J] = moff.hi
         out.m_matrix = Interval(lo, hi)
     return out
+
+
+
+# --------------------------------------------------------------------------- the Hessian, dense
+
+# Every factor used below is at most 2^50 in magnitude (checked), and an entry takes at most
+# 2n + 10 < 2^20 roundings; an underflow adds at most eta/2 = 2^-1075 per rounding, multiplied
+# by at most two further factors: at most 2^20 * 2^-1075 * 2^100 < 2^-900 per entry.
+_MAX_FACTOR = 2.0**50
+_TINY = 2.0**-900
+_INF = np.inf
+
+
+def _up(x):
+    return np.nextafter(x, _INF)
+
+
+def _down(x):
+    return np.nextafter(x, -_INF)
+
+
+def _umul(a, b):
+    """Upper bound of a*b for nonnegative a, b (broadcasting)."""
+    return _up(np.multiply(a, b))
+
+
+def _uadd(*terms):
+    acc = terms[0]
+    for t in terms[1:]:
+        acc = _up(np.add(acc, t))
+    return acc
+
+
+def _usum(a, axis):
+    """Upper bound of the sum of nonnegative values along an axis (a loop of rounded-up additions)."""
+    a = np.moveaxis(np.asarray(a, dtype=np.float64), axis, 0)
+    acc = a[0].copy() if a.shape[0] else np.zeros(a.shape[1:])
+    for t in range(1, a.shape[0]):
+        acc = _up(acc + a[t])
+    return acc
+
+
+def _umatmul(a, b):
+    """Upper bound of a @ b for nonnegative a (n, m) and b (m, ...), term by term, rounded up."""
+    return _usum(_umul(a.T.reshape(a.shape[1], a.shape[0], *([1] * (b.ndim - 1))), b[:, None]), 0)
+
+
+def _inflate(f, m):
+    """For F = fl(sum of m products of nonnegative factors, any order, <= m roundings per term):
+    exact <= F (1 + 2 gamma_m) + tiny (docs/spurious-minima.md, "Rounding of the dense Hessian")."""
+    return _up(_up(f * _up(1.0 + 2.0 * gamma_upper(m))) + _TINY)
+
+
+def _guard(*arrays):
+    for a in arrays:
+        if not np.all(np.isfinite(a)) or (a.size and float(np.max(np.abs(a))) > _MAX_FACTOR):
+            raise NotProven("Hessian factors not finite or above 2^50 (point too close to a non-smooth point)")
+
+
+def gram_enclosure(wm, wr, vm, vr) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoint-radius enclosure of G_i = sum_l w_il v_il v_il^T (p, q entries) for every
+    w_il in [wm - wr, wm + wr] and v_il in [vm - vr, vm + vr] (wm, wr: (n, m); vm, vr: (n, m, k)).
+
+    Returns (mid, err), mid = fl(V_i^T diag(wm_i) V_i) by BLAS (any order), err >= |G_i - mid|
+    entrywise.  Proof (docs/spurious-minima.md, "Rounding of the dense Hessian"): with
+    a-bar = |am| + ar, |w v_p v_q - wm vm_p vm_q| <= wr vb_p vb_q + |wm| (vr_p vb_q + |vm_p| vr_q);
+    the computed mid has error <= gamma_{m+1} sum |wm| |vm_p| |vm_q| (one product, then a
+    length-m dot product); each nonnegative sum S is computed as fl(S) and bounded by
+    fl(S) (1 + 2 gamma_{m+1}) + 2^-900 (underflow), rounded up."""
+    wa, va = np.abs(wm), np.abs(vm)
+    vb = _up(va + vr)
+    m_ops = wm.shape[1] + 1
+
+    def bmm(coef, left, right):  # fl(sum_l coef[i, l] left[i, l, p] right[i, l, q]), (n, k, k)
+        return np.matmul((coef[:, :, None] * left).transpose(0, 2, 1), right)
+
+    mid = bmm(wm, vm, vm)
+    err = _uadd(_inflate(bmm(wr, vb, vb), m_ops), _inflate(bmm(wa, vr, vb), m_ops),
+                _inflate(bmm(wa, va, vr), m_ops),
+                _umul(gamma_upper(m_ops), _inflate(bmm(wa, va, va), m_ops)))
+    return mid, err
+
+
+def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> SymmetricMidRad:
+    """The Hessian over the box, as an exactly symmetric midpoint and a proven bound on the 2-norm
+    of its radius (docs/spurious-minima.md, "The dense Hessian check").
+
+    Closed forms used (c, s, theta of the pair (i, i'); x = w^_i, y = w^_i'):
+      H_ii' = a I + b (x y^T + y x^T) + d (x x^T + y y^T),  a = (pi - theta)/(2 pi), b = 1/(2 pi s), d = -c b;
+      H_ii  = (1/2 + A_i) I - diag(h_i) + sum_{i' != i} g_ii' y y^T - x v_i^T - v_i x^T + kappa_i x x^T
+    with alpha_ii' = |w_i'| s/(2 pi |w_i|), g = alpha/s^2, beta_ij = s_ij/(2 pi |w_i|), h = beta/s_ij^2,
+    A_i = sum alpha - sum beta, u_i = sum_i' g c y, t_ij = h_ij c_ij, v = u - t,
+    kappa_i = -A_i + sum_i' g c^2 - sum_j h c_ij^2.
+    Off-diagonal blocks: computed for i < i' only (chunk by block row, O(n k^2) temporaries) and
+    mirrored.  Diagonal blocks: interval arithmetic plus one BLAS sum with a proven bound."""
+    n, k = X.shape
+    N = n * k
+    P = I.size
+    TWO_PI_NRM = TWO_PI * nrm  # (n,)
+
+    # ---- per ordered pair (P,) and per (student, teacher) scalars, intervals
+    a_p = pmt_s / TWO_PI
+    b_p = 1.0 / (TWO_PI * s_s)
+    d_p = (c_s * b_p) * -1.0
+    alpha = nrm[J] * s_s / TWO_PI_NRM[I]  # (P,)
+    beta = s_t / TWO_PI_NRM.reshape(n, 1)  # (n, k)
+    A = alpha.reshape(n, n - 1).sum(axis=1) - beta.sum(axis=1)  # (n,)
+    # unit vectors n_ii' = (w^_i' - c w^_i)/s and n_ij = (e_j - c_ij w^_i)/s_ij, stacked per student i
+    n_s = (what[J] - c_s.reshape(P, 1) * what[I]) / s_s.reshape(P, 1)  # (P, k)
+    n_t = (Interval.point(np.eye(k)).reshape(1, k, k) - c_t.reshape(n, k, 1) * what.reshape(n, 1, k)) \
+        / s_t.reshape(n, k, 1)  # (n, k, k)
+    m = n - 1 + k
+    vec_lo = np.concatenate([n_s.lo.reshape(n, n - 1, k), n_t.lo], axis=1)  # (n, m, k)
+    vec_hi = np.concatenate([n_s.hi.reshape(n, n - 1, k), n_t.hi], axis=1)
+    wt_lo = np.concatenate([alpha.lo.reshape(n, n - 1), -beta.hi], axis=1)  # weights alpha, -beta
+    wt_hi = np.concatenate([alpha.hi.reshape(n, n - 1), -beta.lo], axis=1)
+
+    def square(vals: Interval) -> tuple[np.ndarray, np.ndarray]:
+        """(mid, rad) of an (n, n) symmetric array from ordered-pair values, zero diagonal: the
+        value of the pair i < i' is used for both (i, i') and (i', i)."""
+        mv, rv = vals.mid_rad()
+        mid = np.zeros((n, n))
+        rad = np.zeros((n, n))
+        up = I < J
+        for (r, c) in ((I[up], J[up]), (J[up], I[up])):
+            mid[r, c] = mv[up]
+            rad[r, c] = rv[up]
+        return mid, rad
+
+    am, ar = square(a_p)
+    bm, br = square(b_p)
+    dm, dr = square(d_p)
+    xm, xr = what.mid_rad()
+    xa = np.abs(xm)
+    xb = _up(xa + xr)  # >= |w^| on the box
+    vm, vr = Interval(vec_lo, vec_hi, _checked=True).mid_rad()
+    wm, wr = Interval(wt_lo, wt_hi, _checked=True).mid_rad()
+    _guard(am, ar, bm, br, dm, dr, xm, xr, xb, vm, vr, _up(np.abs(vm) + vr), wm, wr)
+    bma, dma, ama = np.abs(bm), np.abs(dm), np.abs(am)
+
+    # ---- diagonal blocks: sum_l w_il v_il v_il^T by BLAS with a proven bound, the rest in intervals
+    gram_mid, err = gram_enclosure(wm, wr, vm, vr)
+    _guard(gram_mid, err)
+    gram = Interval(_down(gram_mid - err), _up(gram_mid + err))
+    eye = np.eye(k)
+    XX = what.reshape(n, k, 1) * what.reshape(n, 1, k)
+    diag_iv = (gram - XX * A.reshape(n, 1, 1)
+               + Interval.point(eye).reshape(1, k, k) * (A + 0.5).reshape(n, 1, 1))
+    lo = np.maximum(diag_iv.lo, diag_iv.lo.transpose(0, 2, 1))  # the true blocks are symmetric
+    hi = np.minimum(diag_iv.hi, diag_iv.hi.transpose(0, 2, 1))
+    if np.any(lo > hi):
+        raise NotProven("Hessian diagonal block enclosure contains no symmetric matrix")
+    dmid, drad = Interval(lo, hi, _checked=True).mid_rad()
+    row_rad = _usum(drad, 2)  # (n, k): row sums of the diagonal blocks' radii
+
+    # ---- off-diagonal blocks: midpoint, by block rows, i < i' only, mirrored
+    mid = np.empty((N, N))
+    G = xm[:, :, None] * xm[:, None, :]  # fl(x_p x_q), (n, k, k)
+    for i in range(n):
+        r0, r1 = i * k, (i + 1) * k
+        mid[r0:r1, r0:r1] = dmid[i]
+        if i == n - 1:
+            break
+        js = slice(i + 1, n)
+        zb = bm[i, js, None] * xm[js]  # fl(b y), (m, k)
+        chunk = xm[i][:, None, None] * zb[None]  # x_p (b y_q): (k, m, k)
+        chunk += zb.T[:, :, None] * xm[i][None, None, :]  # (b y_p) x_q
+        dd = dm[i, js]
+        chunk += (dd[None, :, None] * G[i][:, None, :]) + (dd[:, None, None] * G[js]).transpose(1, 0, 2)
+        diag_idx = np.arange(k)
+        chunk[diag_idx, :, diag_idx] += am[i, js][None, :]
+        mid[r0:r1, r1:] = chunk.reshape(k, -1)
+        mid[r1:, r0:r1] = chunk.transpose(1, 2, 0).reshape(-1, k)  # the mirror image (k x k transposes)
+
+    # ---- row sums of the off-diagonal radius (symmetric by construction; docs for the terms)
+    S_xb, S_xa, S_xr = _usum(xb, 1), _usum(xa, 1), _usum(xr, 1)  # (n,)
+    sum_ar, sum_dr, sum_dma = _usum(ar, 1), _usum(dr, 1), _usum(dma, 1)  # (n,)
+    col = lambda vec: vec[:, None]  # noqa: E731
+    # a delta_pq
+    off = np.broadcast_to(col(sum_ar), (n, k)).copy()
+    # b (x_p y_q + y_p x_q): br xbar ybar + |bm| (xr |ym| + |xm| yr + xr yr), both orders
+    off = _uadd(off, _umul(xb, col(_umatmul(br, S_xb))),
+                _umul(xr, col(_umatmul(bma, _uadd(S_xa, S_xr)))),
+                _umul(xa, col(_umatmul(bma, S_xr))),
+                _umul(col(S_xb), _umatmul(br, xb)),
+                _umul(col(_uadd(S_xa, S_xr)), _umatmul(bma, xr)),
+                _umul(col(S_xr), _umatmul(bma, xa)))
+    # d (x_p x_q): dr xbar xbar + |dm| (xr |xm| + |xm| xr + xr xr)
+    off = _uadd(off, _umul(col(sum_dr), _umul(xb, col(S_xb))),
+                _umul(col(sum_dma), _uadd(_umul(xr, col(_uadd(S_xa, S_xr))), _umul(xa, col(S_xr)))))
+    # d (y_p y_q)
+    off = _uadd(off, _umatmul(dr, _umul(xb, col(S_xb))),
+                _umatmul(dma, _uadd(_umul(xr, col(_uadd(S_xa, S_xr))), _umul(xa, col(S_xr)))))
+    # rounding of the midpoint: gamma_6 times the row sums of |terms| at the midpoint
+    absrow = _uadd(col(_usum(ama, 1)),
+                   _umul(xa, col(_umatmul(bma, S_xa))), _umul(col(S_xa), _umatmul(bma, xa)),
+                   _umul(col(sum_dma), _umul(xa, col(S_xa))), _umatmul(dma, _umul(xa, col(S_xa))))
+    off = _uadd(off, _umul(gamma_upper(6), absrow), _umul(float(N), _TINY))
+    total = _uadd(row_rad, off)
+    if not np.all(np.isfinite(total)):
+        raise NotProven("non-finite Hessian radius bound")
+    rad_norm = float(np.max(total))  # ||R||_2 <= ||R||_inf for the symmetric nonnegative radius R
+    return SymmetricMidRad(mid, rad_norm)
+
+
+def _hessian_single(X, nrm, what, s_t, c_t, TWO_PI) -> SymmetricMidRad:
+    """n = 1: the Hessian is the one diagonal block (no student pairs)."""
+    n, k = X.shape
+    TWO_PI_NRM = TWO_PI * nrm
+    beta = s_t / TWO_PI_NRM.reshape(n, 1)
+    h = 1.0 / (TWO_PI_NRM.reshape(n, 1) * s_t)
+    t = h * c_t
+    A = beta.sum(axis=1) * -1.0
+    kappa = (h * c_t.sqr()).sum(axis=1) * -1.0 - A
+    v = t * -1.0
+    eye = np.eye(k)
+    blk = (what.reshape(n, k, 1) * what.reshape(n, 1, k) * kappa.reshape(n, 1, 1)
+           - what.reshape(n, k, 1) * v.reshape(n, 1, k) - v.reshape(n, k, 1) * what.reshape(n, 1, k)
+           + Interval.point(eye).reshape(1, k, k) * (A + 0.5).reshape(n, 1, 1)
+           - Interval.point(eye).reshape(1, k, k) * h.reshape(n, 1, k))
+    s = symmetric_part(blk.reshape(k, k))
+    m, r = s.mid_rad()
+    rows = _usum(r, 1)
+    return SymmetricMidRad(m, float(np.max(rows)))

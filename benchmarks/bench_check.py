@@ -1,0 +1,88 @@
+"""Wall time of checking every stored certificate, by route (issue: certificates in other people's CI).
+
+    .venv/bin/python benchmarks/bench_check.py [--folder certificates] [--routes j1,j2,dask,pytest,pytest-j2]
+
+Routes (each a fresh process, as a user would run it):
+  j1, j2     certify check --format json -j 1 / -j 2 FOLDER
+  dask       certify check --format json --dask ADDRESS FOLDER, against a LocalCluster of two
+             worker processes (one thread each) started here; cluster start-up timed separately
+  pytest     python -m pytest --certify FOLDER FOLDER (only the certificate items)
+  pytest-j2  the same with --certify-jobs 2
+
+Prints the machine's load (os.getloadavg) before and after each route and checks that every
+route gives the same verdicts and messages as j1.  Other processes on the machine change the
+figures: report the load beside them.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def certify_json(args: list[str]) -> tuple[float, list, int]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "certify", "--no-progress", "check", "--format", "json", *args],
+                          cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    report = json.loads(done.stdout)
+    return wall, [(r["path"], r["verdict"], r["message"]) for r in report["results"]], done.returncode
+
+
+def pytest_run(folder: str, extra: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--certify", folder,
+                           *extra, folder], cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    return wall, (done.stdout.strip().splitlines() or ["?"])[-1]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--folder", default="certificates")
+    ap.add_argument("--routes", default="j1,j2,dask,pytest,pytest-j2")
+    args = ap.parse_args()
+    routes = args.routes.split(",")
+    print(f"# bench_check: {args.folder}, {os.cpu_count()} cores "
+          f"(usable {len(os.sched_getaffinity(0))}), python {sys.version.split()[0]}")
+    print(f"{'route':<10} {'wall s':>8}  {'load before':>16}  {'load after':>16}  result")
+    reference = None
+    for route in routes:
+        before = load()
+        if route in ("j1", "j2"):
+            wall, verdicts, rc = certify_json(["-j", route[1:], args.folder])
+            reference = reference or verdicts
+            same = "same verdicts as j1" if verdicts == reference else "VERDICTS DIFFER FROM j1"
+            n_ok = sum(v[1] == "PROVEN" for v in verdicts)
+            result = f"exit {rc}, {n_ok}/{len(verdicts)} proven, {same}"
+        elif route == "dask":
+            from distributed import LocalCluster
+
+            t0 = time.perf_counter()
+            with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                startup = time.perf_counter() - t0
+                wall, verdicts, rc = certify_json(["--dask", cluster.scheduler_address, args.folder])
+            same = "same verdicts as j1" if reference is None or verdicts == reference else "VERDICTS DIFFER FROM j1"
+            result = f"exit {rc}, {sum(v[1] == 'PROVEN' for v in verdicts)}/{len(verdicts)} proven, {same}; " \
+                     f"cluster start-up {startup:.1f} s (not included)"
+        elif route in ("pytest", "pytest-j2"):
+            wall, result = pytest_run(args.folder, ["--certify-jobs", "2"] if route == "pytest-j2" else [])
+        else:
+            print(f"unknown route {route}", file=sys.stderr)
+            return 2
+        print(f"{route:<10} {wall:8.1f}  {before:>16}  {load():>16}  {result}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Rigorous bounds for one more neuron: the norm-sum margin and the split-neuron curve.
+
+TRUSTED (docs/trust.md).  Imports only certify.kernel.interval (binary64
+interval arithmetic with proven outward rounding) and numpy.
+
+Everything below is proven in docs/overparameterization.md; the lemma numbers
+refer to that page.  X is an (n, k) interval matrix (the rows are the student
+neurons w_1..w_n in R^k, teacher V = I_k) that contains the unknown critical
+point W*; every bound holds for every W in X, so in particular at W*.
+
+Zero neuron (Lemma 1): F_{n+1}(W, t e) = F_n(W) + t (sum_i |w_i| - k)/(2 pi) + t^2/4
+for a unit e orthogonal to R^k, so ``norm_margin`` = k - sum_i |w_i| > 0 gives descent.
+
+Split neuron (Lemmas 2-5): for neuron i, a in (0, 1), b = 1 - a, and
+u1 = a w_i + t e, u2 = b w_i - t e,
+
+    phi(t) = F_{n+1}(t) - F_n(W) = S(t) + sum_{x} sign_x C_x(t)
+
+with S the self-interaction of the two copies and C_x the change of the cross
+terms with x = w_i' (i' != i, sign +1) or x = v_j (sign -1).  For every
+0 < t <= t0 with t0^2 < a b |w_i|^2 (Lemma 5):
+
+    phi(t) <= t^2 Q,  Q = lam / (2 a b) + C_self t0 + K t0^2,
+
+    lam    = M_ii - 1/2 = (sum_{i'} |w_i'| s_ii' - sum_j s_ij) / (2 pi |w_i|)
+    C_self = rho(t0) |w_i|^3 / (6 pi (a b |w_i|^2 - t0^2)^3),
+             rho(t0) = sqrt((a b |w_i|^2 - t0^2)^2 + t0^2 |w_i|^2)
+    K      = (a^-3 + b^-3) / (2 pi |w_i|^3) * (sum_{i'} |w_i'| / (8 s_ii') + sum_j s_ij / 4)
+
+with s the sines of the angles between w_i and the other neurons / teachers.
+Q < 0 proves phi(t) < 0 on the whole interval 0 < t <= t0.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..interval import Interval, NotProven, pi as pi_enclosure
+
+
+@dataclass
+class NeuronQuantities:
+    """Enclosures over the box X, vectorized over the neurons i (shape (n,))."""
+
+    norms: Interval  # |w_i|
+    norm_margin: Interval  # k - sum_i |w_i| (scalar)
+    lam: Interval  # M_ii - 1/2
+    cross_sum: Interval  # sum_{i'} |w_i'| / (8 s_ii') + sum_j s_ij / 4
+
+
+def neuron_quantities(X: Interval) -> NeuronQuantities:
+    """Norm margin, lam_i = M_ii - 1/2 and the cross-remainder sums for every neuron over the box X."""
+    n, k = X.shape
+    PI = pi_enclosure()
+    nrm2 = X.sqr().sum(axis=1)  # (n,)
+    if np.any(nrm2.lo <= 0):
+        raise NotProven("a student neuron may be zero on the box")
+    nrm = nrm2.sqrt()
+    margin = (nrm.sum(axis=0) * -1.0) + float(k)
+
+    # teachers v_j = e_j: cos = w_ij / |w_i|
+    c_t = X / nrm.reshape(n, 1)
+    s2_t = 1.0 - c_t.sqr()
+    if np.any(s2_t.lo <= 0):
+        raise NotProven("a student neuron may be parallel to a teacher neuron on the box "
+                        "(e.g. the global minimum W = I: nothing to claim)")
+    s_t = s2_t.sqrt()  # (n, k)
+    teach_sin = s_t.sum(axis=1)  # (n,)
+    teach_rem = teach_sin * 0.25
+
+    if n > 1:
+        I, J = np.nonzero(~np.eye(n, dtype=bool))  # row-major: pairs of i grouped together
+        P = I.size
+        dots = (X[I] * X[J]).sum(axis=1)
+        c_s = dots / (nrm[I] * nrm[J])
+        s2_s = 1.0 - c_s.sqr()
+        if np.any(s2_s.lo <= 0):
+            raise NotProven("two student neurons may be parallel on the box")
+        s_s = s2_s.sqrt()
+        stud_sin = (nrm[J] * s_s).reshape(n, n - 1).sum(axis=1)
+        stud_rem = (nrm[J] / (s_s * 8.0)).reshape(n, n - 1).sum(axis=1)
+        assert P == n * (n - 1)
+    else:
+        stud_sin = Interval.point(np.zeros(n))
+        stud_rem = Interval.point(np.zeros(n))
+    lam = (stud_sin - teach_sin) / (nrm * (PI * 2.0))
+    return NeuronQuantities(nrm, margin, lam, stud_rem + teach_rem)
+
+
+@dataclass
+class SplitBound:
+    lam: Interval  # M_ii - 1/2 (scalar interval)
+    c_self: Interval
+    k_cross: Interval
+    q: Interval  # Q = lam/(2ab) + C_self t0 + K t0^2; phi(t) <= Q.hi t^2 on (0, t0]
+
+
+def split_bound(nq: NeuronQuantities, i: int, a: Interval, t0: float) -> SplitBound:
+    """The bound of Lemma 5 for neuron i, split ratio a (an enclosure of the exact alpha), up to t0."""
+    PI = pi_enclosure()
+    b = 1.0 - a
+    if not (a.lo > 0 and b.lo > 0):
+        raise NotProven("alpha not proven inside (0, 1)")
+    if not (t0 > 0 and np.isfinite(t0)):
+        raise NotProven("t0 must be positive")
+    w = nq.norms[i]
+    w2 = w.sqr()
+    w3 = w2 * w
+    ab = a * b
+    t0i = Interval.point(t0)
+    t02 = t0i.sqr()
+    g = ab * w2 - t02  # a b |w|^2 - t0^2
+    if not g.lo > 0:
+        raise NotProven(f"t0 = {t0!r} is too large: t0^2 < alpha (1 - alpha) |w_i|^2 is not proven")
+    rho = (g.sqr() + t02 * w2).sqrt()
+    c_self = rho * w3 / (g * g * g * (PI * 6.0))
+    inv3 = 1.0 / (a * a * a) + 1.0 / (b * b * b)
+    k_cross = inv3 * nq.cross_sum[i] / (w3 * (PI * 2.0))
+    lam = nq.lam[i]
+    q = lam / (ab * 2.0) + c_self * t0i + k_cross * t02
+    return SplitBound(lam, c_self, k_cross, q)
+
+
+# ----------------------------------------------------------------------------- block-constant (symmetric) points
+
+
+def compact_neuron_quantities(blocks: tuple[int, ...], V: Interval) -> NeuronQuantities:
+    """The same quantities for a block-constant point (docs/overparameterization.md, "Symmetric minima"),
+    per block b (every neuron of a block has the same norm, lam and remainder sums), in O(m^2) work
+    independent of k.
+
+    Layout (that of relu-spurious-minimum-symmetric and of the data file): blocks p_0..p_{m-1}, V an
+    (m, m+1) interval matrix; for a student c in block b and a coordinate r in block a:
+    w_c[r] = V[a, b] (a != b), V[b, b] (r = c), V[b, m] (r in block b, r != c; only if p_b >= 2).
+    Multiplicities are exact integers (< 2^53) and each inner product is a sum of cells times them.
+    """
+    m = len(blocks)
+    p = [int(x) for x in blocks]
+    k = sum(p)
+    PI = pi_enclosure()
+    x = lambda a, b: V[a, b]  # noqa: E731
+    d = lambda b: V[b, b]  # noqa: E731
+    o = lambda b: V[b, m]  # noqa: E731
+    zero = Interval.point(0.0)
+
+    norms2 = []
+    for b in range(m):
+        s = d(b).sqr()
+        for a in range(m):
+            if a != b:
+                s = s + x(a, b).sqr() * float(p[a])
+        if p[b] >= 2:
+            s = s + o(b).sqr() * float(p[b] - 1)
+        if not s.lo > 0:
+            raise NotProven("a student neuron may be zero on the box")
+        norms2.append(s)
+    norms = [s.sqrt() for s in norms2]
+
+    def sine(dot: Interval, n1: Interval, n2: Interval) -> Interval:
+        c = dot / (n1 * n2)
+        s2 = 1.0 - c.sqr()
+        if not s2.lo > 0:
+            raise NotProven("a student neuron may be parallel to another neuron or to a teacher on the box")
+        return s2.sqrt()
+
+    lam, rem = [], []
+    for b in range(m):
+        nb = norms[b]
+        one = Interval.point(1.0)
+        # teachers: coordinate classes (value, multiplicity)
+        coords = [(x(a, b), p[a]) for a in range(m) if a != b] + [(d(b), 1)]
+        if p[b] >= 2:
+            coords.append((o(b), p[b] - 1))
+        t_sin, t_rem = zero, zero
+        for val, mult in coords:
+            s = sine(val, nb, one)
+            t_sin = t_sin + s * float(mult)
+            t_rem = t_rem + s * (0.25 * mult)
+        # other students: (dot, norm, multiplicity)
+        s_sin, s_rem = zero, zero
+        partners = []
+        if p[b] >= 2:  # the other students of block b
+            dot = d(b) * o(b) * 2.0 + o(b).sqr() * float(p[b] - 2)
+            for a in range(m):
+                if a != b:
+                    dot = dot + x(a, b).sqr() * float(p[a])
+            partners.append((dot, nb, p[b] - 1))
+        for b2 in range(m):
+            if b2 == b:
+                continue
+            dot = d(b) * x(b, b2) + x(b2, b) * d(b2)
+            if p[b] >= 2:
+                dot = dot + o(b) * x(b, b2) * float(p[b] - 1)
+            if p[b2] >= 2:
+                dot = dot + x(b2, b) * o(b2) * float(p[b2] - 1)
+            for a in range(m):
+                if a != b and a != b2:
+                    dot = dot + x(a, b) * x(a, b2) * float(p[a])
+            partners.append((dot, norms[b2], p[b2]))
+        for dot, n2, mult in partners:
+            s = sine(dot, nb, n2)
+            s_sin = s_sin + n2 * s * float(mult)
+            s_rem = s_rem + n2 / (s * 8.0) * float(mult)
+        lam.append((s_sin - t_sin) / (nb * (PI * 2.0)))
+        rem.append(s_rem + t_rem)
+
+    total = zero
+    for b in range(m):
+        total = total + norms[b] * float(p[b])
+
+    def stack(xs: list[Interval]) -> Interval:
+        return Interval(np.array([float(v.lo) for v in xs]), np.array([float(v.hi) for v in xs]))
+
+    return NeuronQuantities(stack(norms), float(k) - total, stack(lam), stack(rem))

@@ -1,0 +1,1 @@
+"""Claim kind ``relu-spurious-minimum-symmetric`` (docs/spurious-symmetric.md)."""

@@ -1,0 +1,1 @@
+"""Producer for ``relu-one-more-neuron`` certificates (UNTRUSTED; the kernel never imports it)."""

@@ -1,0 +1,218 @@
+"""`certify check` for CI: exit statuses, JSON and JUnit reports, -j, --timeout, folder walks,
+--exclude, errors on stderr, global --progress/--no-progress."""
+from __future__ import annotations
+
+import json
+import shutil
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from certify import cli, progress
+
+REPO = Path(__file__).resolve().parent.parent
+SPURIOUS = REPO / "certificates" / "spurious_minima"
+
+
+def stored(pattern: str) -> Path:
+    found = sorted(SPURIOUS.glob(pattern))
+    if not found:
+        pytest.skip(f"no stored certificate {pattern}")
+    return found[0]
+
+
+@pytest.fixture
+def run(capsys):
+    def _run(*args):
+        capsys.readouterr()
+        try:
+            rc = cli.main([str(a) for a in args])
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return _run
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    """certs/: a.json, b.json proven; sub/c_bad.json not proven (statement changed)."""
+    d = tmp_path / "certs"
+    (d / "sub").mkdir(parents=True)
+    shutil.copy(stored("relu-k06-n06-*.json"), d / "a.json")
+    shutil.copy(stored("relu-k07-n07-*.json"), d / "b.json")
+    data = json.loads((d / "a.json").read_text())
+    data["claim"]["statement"] = "Something stronger."
+    (d / "sub" / "c_bad.json").write_text(json.dumps(data))
+    return d
+
+
+def test_exit_status_0_only_when_everything_is_proven(run, folder):
+    rc, out, err = run("check", folder / "a.json", folder / "b.json")
+    assert rc == 0 and out.splitlines()[-1] == "2 proven, 0 not proven" and "error" not in err
+    rc, out, err = run("check", folder)
+    assert rc == 1 and out.splitlines()[-1] == "2 proven, 1 not proven"
+    assert [line.split()[0] for line in out.splitlines()[:3]] == ["PROVEN", "PROVEN", "NOT"]
+
+
+def test_missing_path_and_bad_usage_exit_2_with_errors_on_stderr(run, folder, tmp_path):
+    rc, out, err = run("check", folder / "a.json", tmp_path / "nope.json")
+    assert rc == 2 and "no such file" in err and "no such file" not in out
+    assert "PROVEN     " in out  # the existing file is still checked
+    (tmp_path / "empty").mkdir()
+    rc, out, err = run("check", tmp_path / "empty")
+    assert rc == 2 and "holds no *.json" in err
+    for args in (["check"], ["check", "-j", "0", folder], ["check", "--timeout", "-1", folder],
+                 ["check", "--timeout", "nan", folder], ["check", "--format", "xml", folder],
+                 ["check", "--manifest", folder / "m.json", folder],
+                 ["check", "-j", "2", "--dask", "tcp://127.0.0.1:1", folder]):
+        rc, out, err = run(*args)
+        assert rc == 2, args
+        assert "Traceback" not in out + err
+
+
+def test_help_documents_the_exit_statuses(run):
+    rc, out, err = run("check", "--help")
+    assert rc == 0
+    for line in ("0  every certificate proven", "1  at least one certificate NOT PROVEN",
+                 "2  bad usage", "3  --manifest only"):
+        assert line in out
+
+
+def test_json_report(run, folder, tmp_path):
+    rc, out, err = run("check", "--format", "json", folder, tmp_path / "nope")
+    assert rc == 2 and "no such file" in err
+    report = json.loads(out)  # stdout is the JSON document alone
+    assert report["format"] == "certify-report" and report["exit_code"] == 2
+    assert (report["proven"], report["not_proven"]) == (2, 2) and len(report["errors"]) == 1
+    a, b, c = report["results"]
+    assert set(a) == {"path", "kind", "verdict", "message", "bounds", "seconds"}
+    assert a["path"] == str(folder / "a.json") and a["kind"] == "relu-spurious-minimum"
+    assert a["verdict"] == "PROVEN" and a["bounds"]["hessian_min_eigenvalue_lower_bound"] > 0
+    assert c["verdict"] == "NOT PROVEN" and "statement" in c["message"] and c["bounds"] == {}
+    assert all(r["seconds"] >= 0 for r in report["results"])
+
+
+def test_junit_report_to_a_file_with_text_lines_on_stdout(run, folder, tmp_path):
+    out_file = tmp_path / "reports" / "certify.xml"
+    rc, out, err = run("check", "--format", "junit", "--output", out_file, folder)
+    assert rc == 1
+    assert out.splitlines()[-1] == "2 proven, 1 not proven"  # the human log still streams
+    root = ET.parse(out_file).getroot()
+    suite = root.find("testsuite")
+    assert suite.get("tests") == "3" and suite.get("failures") == "1"
+    cases = suite.findall("testcase")
+    assert [c.get("name") for c in cases] == [str(folder / "a.json"), str(folder / "b.json"),
+                                             str(folder / "sub" / "c_bad.json")]
+    assert cases[0].find("failure") is None
+    failure = cases[2].find("failure")
+    assert failure is not None and "statement" in failure.get("message")
+    rc, out, err = run("check", "--format", "junit", folder / "a.json")
+    assert rc == 0 and ET.fromstring(out.encode()).find("testsuite").get("failures") == "0"
+    rc, out, err = run("check", "--format", "junit", "--output", tmp_path, folder / "a.json")
+    assert rc == 2 and "is a folder" in err and out == ""  # refused before any checking
+
+
+def test_control_characters_cannot_reach_the_terminal_or_break_xml(run, folder):
+    data = json.loads((folder / "a.json").read_text())
+    data["claim"]["bogus\x1b[2J\x07"] = 1
+    (folder / "sub" / "c_bad.json").write_text(json.dumps(data))
+    rc, out, err = run("check", folder / "sub" / "c_bad.json")
+    assert rc == 1 and "\x1b" not in out and "\x07" not in out
+    rc, out, err = run("check", "--format", "junit", folder / "sub" / "c_bad.json")
+    assert ET.fromstring(out.encode()).find("testsuite").get("failures") == "1"
+
+
+def test_parallel_output_is_the_serial_output(run, folder):
+    for extra in ([], ["--timeout", "120"]):
+        rc1, out1, _ = run("check", "-j", "1", *extra, folder)
+        rc2, out2, _ = run("check", "-j", "3", *extra, folder)
+        assert (rc1, out1) == (rc2, out2)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_timeout_turns_a_long_check_into_a_clean_not_proven_line(run, folder, jobs, monkeypatch):
+    import multiprocessing
+    import time
+
+    from certify import runner
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("needs the fork start method")
+    monkeypatch.setattr(runner, "_context", lambda: multiprocessing.get_context("fork"))
+    real = runner.check_one
+
+    def stuck_on_b(path):  # what the forked child runs
+        if path.endswith("b.json"):
+            time.sleep(120)
+        return real(path)
+
+    monkeypatch.setattr(runner, "check_one", stuck_on_b)
+    rc, out, err = run("check", "-j", jobs, "--timeout", "1.5", folder / "a.json", folder / "b.json")
+    assert rc == 1 and "Traceback" not in out + err
+    lines = out.splitlines()
+    assert lines[0].startswith("PROVEN ")
+    assert lines[1] == f"NOT PROVEN {folder / 'b.json'}: time limit of 1.5 s exceeded: check stopped (--timeout)"
+    assert lines[2] == "1 proven, 1 not proven"
+
+
+def test_folder_walk_skips_hidden_folders_venvs_and_excludes(run, folder):
+    for sub in (".git", "venv", "deep/.cache"):
+        (folder / sub).mkdir(parents=True)
+        shutil.copy(folder / "sub" / "c_bad.json", folder / sub / "x.json")
+    (folder / "venv" / "pyvenv.cfg").write_text("home = /usr\n")
+    shutil.copy(folder / "sub" / "c_bad.json", folder / ".hidden.json")
+    rc, out, err = run("check", folder)
+    assert out.splitlines()[-1] == "2 proven, 1 not proven"
+    rc, out, err = run("check", "--exclude", "sub", folder)
+    assert rc == 0 and out.splitlines()[-1] == "2 proven, 0 not proven"
+    rc, out, err = run("check", "--exclude", "sub/*.json", "--exclude", "b.*", folder)
+    assert rc == 0 and out.splitlines()[-1] == "1 proven, 0 not proven"
+    # a file named on the command line is always checked
+    rc, out, err = run("check", folder / "venv" / "x.json")
+    assert rc == 1 and out.splitlines()[-1] == "0 proven, 1 not proven"
+
+
+def test_folder_walk_from_a_repository_root_does_not_enter_the_venv(folder):
+    from certify.kernel.checking import expand_paths
+
+    (folder / ".venv" / "lib").mkdir(parents=True)
+    (folder / ".venv" / "pyvenv.cfg").write_text("")
+    (folder / "env" / "lib").mkdir(parents=True)
+    (folder / "env" / "pyvenv.cfg").write_text("")
+    (folder / "env" / "lib" / "data.json").write_text("{}")
+    files, missing = expand_paths([folder])
+    assert [f.relative_to(folder).as_posix() for f in files] == ["a.json", "b.json", "sub/c_bad.json"]
+    assert missing == []
+
+
+def test_quiet_prints_failures_and_the_total(run, folder):
+    rc, out, err = run("check", "-q", folder)
+    assert rc == 1 and len(out.splitlines()) == 2 and "c_bad.json" in out
+
+
+def test_global_progress_switch(run, folder):
+    try:
+        run("--no-progress", "check", folder / "a.json")
+        assert progress.enabled() is False
+        run("--progress", "check", folder / "a.json")
+        assert progress.enabled() is True
+    finally:
+        progress.set_mode(None)
+
+
+def test_a_missing_optional_dependency_names_the_extra(run, monkeypatch):
+    def needs_scipy(args):
+        raise ModuleNotFoundError("No module named 'scipy'", name="scipy")
+
+    monkeypatch.setattr(cli, "_cmd_show", needs_scipy)
+    rc, out, err = run("show", "x.json")
+    assert rc == 2 and "pip install 'certify[search]'" in err
+
+
+def test_text_report_to_a_file(run, folder, tmp_path):
+    out_file = tmp_path / "report.txt"
+    rc, out, err = run("check", "--output", out_file, folder)
+    assert rc == 1 and out_file.read_text() == out  # the same lines, streamed and saved

@@ -1,0 +1,243 @@
+"""The claim-kind contract, tested once for every registered kind (a new kind passes or fails
+here without writing a line of test).
+
+For every kind in the kernel's registry:
+* its declaration is complete (theorem page exists, trusted modules import, limits and bounds
+  documented, producer CLI registers);
+* every stored certificate of the kind under certificates/ is PROVEN;
+* on the kind's smallest stored certificate, the envelope policy rejects cleanly -- a "NOT PROVEN"
+  with a reason, never a "checker error" and never a traceback -- a NaN, duplicate keys, unknown
+  fields (top level and claim), a changed statement, a wrong version, a missing field, a truncated
+  file, and a tampered file whose provenance lies about it; while provenance alone never changes
+  a verdict (it is never read).
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from certify.kernel.certificate import parse_json_text
+from certify.kernel.checking import check_data, check_file, expand_paths
+from certify.kernel.contract import ClaimKind
+from certify.kernel.registry import kinds
+from certify.publishing import dumps
+
+ROOT = Path(__file__).resolve().parent.parent
+STORE = ROOT / "certificates"
+
+
+def stored() -> dict[str, list[Path]]:
+    """Stored certificates by kind (read from each file's 'kind' field)."""
+    by_kind: dict[str, list[Path]] = {}
+    files, _ = expand_paths([STORE])
+    for f in files:
+        try:
+            kind = json.loads(f.read_text(encoding="utf-8")).get("kind")
+        except (ValueError, AttributeError):
+            kind = None
+        by_kind.setdefault(str(kind), []).append(f)
+    return by_kind
+
+
+STORED = stored()
+ALL_FILES = sorted(p for files in STORED.values() for p in files)
+KINDS = sorted(kinds())
+
+
+def smallest(kind: str) -> Path:
+    files = STORED.get(kind)
+    if not files:
+        pytest.fail(f"kind {kind} has no stored certificate under certificates/")
+    return min(files, key=lambda p: (p.stat().st_size, str(p)))
+
+
+def rejected_cleanly(tmp_path: Path, text: str) -> str:
+    p = tmp_path / "tampered.json"
+    p.write_text(text, encoding="utf-8")
+    v = check_file(p)
+    assert v.proven is False, "a tampered certificate was PROVEN"
+    assert "checker error" not in v.message, f"internal error instead of a clean rejection: {v.message}"
+    assert "Traceback" not in v.message
+    return v.message
+
+
+# --------------------------------------------------------------------------- declarations
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_kind_declaration_is_complete(name):
+    kind = kinds()[name]
+    assert isinstance(kind, ClaimKind) and kind.name == name
+    assert type(kind.version) is int and kind.version >= 1
+    assert isinstance(kind.title, str) and kind.title
+    assert (ROOT / kind.theorem).is_file(), f"{name}: theorem page {kind.theorem} missing"
+    assert kind.trusted_modules and all(m.startswith("certify.kernel.") for m in kind.trusted_modules)
+    for m in kind.trusted_modules:
+        importlib.import_module(m)
+    assert isinstance(kind.claim_fields, frozenset) and "statement" not in kind.claim_fields
+    assert isinstance(kind.evidence_fields, frozenset)
+    assert not kind.evidence_fields & {"format", "version", "kind", "claim", "provenance"}
+    assert kind.limits and all(type(v) is int and v > 0 for v in kind.limits.values()), \
+        f"{name}: resource limits must be declared"
+    assert kind.bounds and all(isinstance(v, str) and v for v in kind.bounds.values())
+    if kind.cli_module:
+        assert callable(importlib.import_module(kind.cli_module).register)
+
+
+def test_every_kind_has_stored_certificates_and_every_stored_file_a_kind():
+    assert set(STORED) - set(KINDS) == set(), f"stored files of unknown kinds: {set(STORED) - set(KINDS)}"
+    missing = [k for k in KINDS if k not in STORED]
+    assert not missing, f"kinds without a stored certificate: {missing}"
+
+
+# --------------------------------------------------------------------------- every stored certificate
+
+
+@pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_stored_certificate_is_proven(path):
+    v = check_file(path)
+    assert v.proven, f"{path}: {v.message}"
+
+
+# --------------------------------------------------------------------------- envelope policy, per kind
+
+
+def _cert(kind: str) -> dict:
+    return parse_json_text(smallest(kind).read_text(encoding="utf-8"))
+
+
+def _first_number_path(obj, path=()):
+    """Path to the first float inside the certificate's evidence (not the envelope)."""
+    if isinstance(obj, float):
+        return path
+    if isinstance(obj, dict):
+        items = obj.items()
+    elif isinstance(obj, list):
+        items = enumerate(obj)
+    else:
+        return None
+    for k, v in items:
+        if path == () and k in ("format", "version", "kind", "provenance"):
+            continue
+        found = _first_number_path(v, path + (k,))
+        if found is not None:
+            return found
+    return None
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_nan_is_rejected(name, tmp_path):
+    cert = _cert(name)
+    path = _first_number_path(cert)
+    if path is None:  # a kind with exact rationals only: put the NaN in a claim field instead
+        text = dumps(cert).replace('"claim": {', '"claim": {"nan_field": NaN, ', 1)
+    else:
+        target = cert
+        for k in path[:-1]:
+            target = target[k]
+        target[path[-1]] = 123456789.25  # a marker we can find in the text
+        text = dumps(cert).replace("123456789.25", "NaN", 1)
+    assert "NaN" in text
+    rejected_cleanly(tmp_path, text)
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_duplicate_keys_are_rejected(name, tmp_path):
+    text = dumps(_cert(name)).replace('"kind":', '"kind": "x", "kind":', 1)
+    assert "duplicate key" in rejected_cleanly(tmp_path, text)
+
+
+@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("where", ["top", "claim"])
+def test_unknown_fields_are_rejected(name, where, tmp_path):
+    cert = _cert(name)
+    (cert if where == "top" else cert["claim"])["comment"] = "harmless?"
+    assert "unknown field" in rejected_cleanly(tmp_path, dumps(cert))
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_changed_statement_is_rejected(name, tmp_path):
+    cert = _cert(name)
+    cert["claim"]["statement"] = cert["claim"]["statement"].replace(".", ", and more.", 1) + " "
+    assert "statement" in rejected_cleanly(tmp_path, dumps(cert))
+
+
+@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("version", ["bump", 0, "1", True, 1.0, None])
+def test_wrong_version_is_rejected(name, version, tmp_path):
+    cert = _cert(name)
+    cert["version"] = cert["version"] + 1 if version == "bump" else version
+    assert "version" in rejected_cleanly(tmp_path, dumps(cert))
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_missing_fields_are_rejected(name, tmp_path):
+    cert = _cert(name)
+    kind = kinds()[name]
+    for field in sorted(kind.evidence_fields & set(cert)) + ["claim", "kind", "format"]:
+        broken = {k: v for k, v in cert.items() if k != field}
+        rejected_cleanly(tmp_path, dumps(broken))
+    for field in sorted(kind.claim_fields & set(cert["claim"])) + ["statement"]:
+        broken = copy.deepcopy(cert)
+        del broken["claim"][field]
+        rejected_cleanly(tmp_path, dumps(broken))
+
+
+@pytest.mark.parametrize("name", KINDS)
+@pytest.mark.parametrize("fraction", [0.0, 0.3, 0.9, 0.999])
+def test_truncated_file_is_rejected(name, fraction, tmp_path):
+    text = dumps(_cert(name))
+    rejected_cleanly(tmp_path, text[: int(len(text) * fraction)])
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_provenance_is_never_read(name, tmp_path):
+    cert = _cert(name)
+    proof = check_data(copy.deepcopy(cert))
+    liar = {"verified": True, "statement": "anything", "point": "NaN", "radius": -1, "kind": "other"}
+    for prov in ({}, liar):
+        cert["provenance"] = prov
+        again = check_data(copy.deepcopy(cert))
+        assert again.summary == proof.summary and dict(again.bounds) == dict(proof.bounds)
+    # a tampered certificate stays rejected, whatever its provenance says
+    cert["claim"]["statement"] += " (proven by the checker)"
+    rejected_cleanly(tmp_path, dumps(cert))
+    # a provenance that is not an object is malformed
+    cert = _cert(name)
+    cert["provenance"] = "trust me"
+    assert "provenance" in rejected_cleanly(tmp_path, dumps(cert))
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_bounds_use_documented_names_only(name):
+    proof = check_data(_cert(name))
+    assert set(proof.bounds) <= set(kinds()[name].bounds)
+
+
+# --------------------------------------------------------------------------- the registry feeds the docs
+
+
+def test_trust_table_and_kernel_line_count_are_generated():
+    from certify.trust_report import current_sections, markdown, readme_line
+
+    trust, readme = current_sections()
+    assert trust == markdown(), "docs/trust.md is out of date: run python -m certify.trust_report --write"
+    assert readme == readme_line(), "README.md is out of date: run python -m certify.trust_report --write"
+
+
+def test_cli_has_a_group_for_every_kind_with_a_producer():
+    from certify.cli import build_parser
+
+    import argparse
+
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for kind in kinds().values():
+        if kind.cli_group:
+            assert kind.cli_group in sub.choices, f"no `certify {kind.cli_group}` for {kind.name}"
+            verbs = [a for a in sub.choices[kind.cli_group]._actions if isinstance(a, argparse._SubParsersAction)]
+            assert verbs and verbs[0].choices, f"`certify {kind.cli_group}` has no verbs"

@@ -1,0 +1,385 @@
+"""The compact (symmetric) producer side of spurious minima: float machinery against the dense
+landscape, Newton polish, family continuation, symmetric certificates, `prove --from`, and the
+CLI fixes (refused options, output checks before work, k = 1, 2, the plot).  UNTRUSTED code under test;
+the kernel kind itself is tested in its own files."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from certify.spurious_minima import compact as C
+from certify.spurious_minima import landscape as L
+
+DATA = "/work/shared/data/sys2021-minima.json"
+K7 = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
+                                     [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
+K20_3 = None  # a 3-block published class, loaded lazily
+
+
+def _published(pred):
+    from pathlib import Path
+
+    if not Path(DATA).exists():
+        pytest.skip("shared/data/sys2021-minima.json not present")
+    data = json.loads(Path(DATA).read_text())
+    return next(c for c in data["classes"] if pred(c))
+
+
+def _random_point(p, seed):
+    rng = np.random.default_rng(seed)
+    m = len(p)
+    v = rng.standard_normal((m, m + 1)) * 0.4
+    v[np.arange(m), np.arange(m)] += 1.0
+    v[np.array(p) == 1, m] = 0.0
+    return v
+
+
+CASES = [([1, 6], None), ([2, 3], 1), ([2, 1, 3], 2), ([3], 3), ([1, 1, 4], 4), ([4, 4], 5)]
+
+
+def _point(p, seed):
+    return np.array(K7["vals"]) if seed is None else _random_point(p, seed)
+
+
+# --------------------------------------------------------------------------- float machinery vs dense
+
+
+@pytest.mark.parametrize("p,seed", CASES)
+def test_compact_loss_gradient_hessian_match_dense(p, seed):
+    vals = _point(p, seed)
+    k = sum(p)
+    W = C.dense_matrix(p, vals)
+    V = L.identity_teacher(k)
+    theta = C.to_params(p, vals)
+    assert C.to_vals(p, theta).shape == vals.shape
+    assert abs(C.loss(p, theta) - L.loss(W[None], V)[0]) < 1e-13
+    U = C.orbit_matrix(p)
+    assert U.shape == (k * k, C.dimension(p))
+    np.testing.assert_allclose(U.sum(axis=0), C.orbit_sizes(p))
+    g_dense = L.gradient(W[None], V)[0].ravel()
+    np.testing.assert_allclose(C.gradient(p, theta), U.T @ g_dense, atol=1e-12)
+    # the dense gradient of a G_p-fixed point is G_p-fixed (symmetric criticality, float)
+    np.testing.assert_allclose(U @ ((U.T @ g_dense) / C.orbit_sizes(p)), g_dense, atol=1e-12)
+    assert abs(C.dense_gradient_norm(p, theta) - np.linalg.norm(g_dense)) < 1e-12
+    H = L.hessian(W[None], V)[0]
+    Hc = U.T @ H @ U
+    np.testing.assert_allclose(C.hessian(p, theta), Hc, atol=1e-8 * np.abs(Hc).max())
+
+
+@pytest.mark.parametrize("p,seed", CASES)
+def test_block_spectra_are_the_dense_spectrum(p, seed):
+    """Every eigenvalue of the k^2 x k^2 Hessian is an eigenvalue of the refined compact Hessian and
+    conversely; the same for M (float)."""
+    vals = _point(p, seed)
+    k = sum(p)
+    W = C.dense_matrix(p, vals)
+    V = L.identity_teacher(k)
+    dense = np.linalg.eigvalsh(L.hessian(W[None], V)[0])
+    blocks = C.hessian_spectrum(p, vals)
+    gap = lambda a, b: np.max(np.min(np.abs(a[:, None] - b[None, :]), axis=1))  # noqa: E731
+    scale = max(1.0, np.abs(dense).max())
+    assert gap(dense, blocks) < 1e-7 * scale and gap(blocks, dense) < 1e-7 * scale
+    assert abs(blocks[0] - dense[0]) < 1e-7 * scale
+    dm = np.linalg.eigvalsh(L.m_matrix(W[None], V)[0])
+    cm = C.m_spectrum(p, vals)
+    assert gap(dm, cm) < 1e-12 and gap(cm, dm) < 1e-12
+    # the restricted spectrum is part of the full one
+    assert gap(C.restricted_spectrum(p, vals), dense) < 1e-7 * scale
+
+
+def test_refine_is_the_same_point():
+    p, vals = [2, 1, 3], _random_point([2, 1, 3], 7)
+    q, vq, parent = C.refine(p, vals)
+    assert sum(q) == sum(p) and len(parent) == len(q)
+    # the same k x k matrix up to the order of indices, which refine keeps (blocks split in place)
+    np.testing.assert_array_equal(C.dense_matrix(q, vq), C.dense_matrix(p, vals))
+
+
+def test_newton_polishes_published_class_to_rounding_level():
+    pol = C.newton(K7["p"], K7["vals"])
+    assert pol.grad_norm < 1e-14
+    W = C.dense_matrix(K7["p"], pol.vals)
+    assert np.linalg.norm(L.gradient(W[None], L.identity_teacher(7))[0]) < 1e-14
+    assert abs(pol.loss - 0.0232027149) < 1e-9
+    assert pol.vals[0, 2] == 0.0  # unused entry of a singleton block stays 0
+
+
+def test_newton_three_blocks():
+    c = _published(lambda c: c["k"] == 20 and len(c["p"]) == 3)
+    pol = C.newton(c["p"], c["vals"])
+    assert pol.grad_norm < 1e-13
+    s = C.summary(c["p"], pol.vals)
+    assert abs(s["hessian_min_eigenvalue"] - c["reported_min_hessian_eigenvalue"]) < 1e-6
+
+
+def test_compact_cost_is_flat_in_k():
+    """k = 10 000 in compact form: O(m^3) work, no k x k array."""
+    import time
+
+    t0 = time.perf_counter()
+    vals = np.array([[-0.9994663, 0.00019995, 0.0], [0.000128295, 1.0000000251, -1.2834e-08]])
+    pol = C.newton([1, 9999], vals)
+    assert pol.grad_norm < 1e-10
+    assert time.perf_counter() - t0 < 5.0
+
+
+# --------------------------------------------------------------------------- families
+
+
+def test_delta_s_k_minus_1_matches_reference_table():
+    """shared/reference/symmetry.md: loss and lambda_min (float) of the Delta S_{k-1} family."""
+    from certify.spurious_minima.families import blocks, continue_family
+
+    pts = continue_family("delta-s-k-minus-1", [5, 6, 7, 20, 100])
+    table = {6: (0.025081, 0.0047004), 7: (0.023203, 0.01406), 20: (0.011276, 0.05509), 100: (0.0027417, 0.0782)}
+    for k, (loss, lam) in table.items():
+        s = C.summary(blocks("delta-s-k-minus-1", k), pts[k].vals)
+        assert abs(s["loss"] - loss) < 1e-6 * max(1, 10 * loss / loss), (k, s)
+        assert abs(s["hessian_min_eigenvalue"] - lam) < 1e-4, (k, s)
+    s5 = C.summary(blocks("delta-s-k-minus-1", 5), pts[5].vals)
+    assert abs(s5["loss"] - 0.026970) < 1e-6 and s5["hessian_min_eigenvalue"] < 0  # a saddle at k = 5
+
+
+def test_delta_s_k_matches_stored_dense_family():
+    from certify.spurious_minima.families import continue_family
+
+    pts = continue_family("delta-s-k", [6, 7])
+    assert abs(pts[6].loss - 0.05566858) < 1e-8 and abs(pts[7].loss - 0.06221098) < 1e-8
+
+
+def test_family_rejects_unknown_and_small_k():
+    from certify.spurious_minima.families import blocks, continue_family
+
+    with pytest.raises(ValueError):
+        blocks("delta-s-nothing", 5)
+    with pytest.raises(ValueError):
+        continue_family("delta-s-k", [2])
+
+
+# --------------------------------------------------------------------------- symmetric certificates
+
+
+needs_kind = pytest.mark.skipif(
+    not __import__("certify.spurious_minima.symmetric", fromlist=["x"]).kernel_available(),
+    reason="the trusted kind relu-spurious-minimum-symmetric is not registered")
+
+
+@needs_kind
+def test_certify_compact_minimum_and_write(tmp_path):
+    from certify.kernel.checking import check_file
+    from certify.spurious_minima.symmetric import certify_compact, file_name, write
+
+    o = certify_compact(K7["p"], K7["vals"])
+    assert o.nature == "minimum", o.reason
+    assert o.bounds["hessian_min_eigenvalue_lower_bound"] > 0.014
+    name = file_name(o.k, o.p, o.estimates["loss"])
+    assert name == "relu-sym-k007-p1-6-loss0.02320271.json"
+    path = write(o, tmp_path / name, overwrite=False, log=lambda s: None)
+    assert path is not None and check_file(path).proven
+    before = path.read_bytes()
+    assert write(o, path, overwrite=False, log=lambda s: None) is None  # never over an existing file
+    assert "exists" in o.reason and path.read_bytes() == before
+
+
+@needs_kind
+def test_certify_compact_saddle_at_k5():
+    from certify.spurious_minima.families import continue_family
+    from certify.spurious_minima.symmetric import certify_compact
+
+    pts = continue_family("delta-s-k-minus-1", [5])
+    o = certify_compact([1, 4], pts[5].vals)
+    assert o.nature == "saddle", o.reason
+    assert o.bounds["negative_curvature_upper_bound"] < 0
+
+
+@needs_kind
+def test_certify_compact_global_minimum_is_not_spurious():
+    from certify.spurious_minima.symmetric import certify_compact
+
+    # W = I: p = (3), diagonal 1, off-diagonal 0 (the global minimum; nothing to certify)
+    o = certify_compact([3], [[1.0, 0.0]], polish_first=False)
+    assert not o.certified and "global minimum" in o.reason
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+@pytest.fixture
+def spurious_cli(monkeypatch, capsys):
+    """certify.cli.main with only the spurious group (independent of the other kinds' state)."""
+    import certify.cli as cli
+
+    monkeypatch.setattr(cli, "producer_groups", lambda: {"spurious": ["certify.spurious_minima.cli"]})
+
+    def run(*args):
+        capsys.readouterr()
+        try:
+            rc = cli.main(["spurious", *[str(a) for a in args]])
+        except SystemExit as exc:
+            rc = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return rc, out, err
+
+    return run
+
+
+def test_prove_out_existing_file_is_a_usage_error(spurious_cli, tmp_path):
+    f = tmp_path / "taken.json"
+    f.write_text("keep me")
+    rc, out, err = spurious_cli("prove", "--k", "6", "--runs", "300", "--out", f)
+    assert rc == 2 and "is a file" in err and "Traceback" not in err
+    assert f.read_text() == "keep me"
+    rc, out, err = spurious_cli("prove", "--family", "symmetric", "--k", "6", "--out", f)
+    assert rc == 2 and "is a file" in err
+
+
+def test_prove_out_unwritable_checked_before_work(spurious_cli, tmp_path):
+    import os
+    import time
+
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    os.chmod(ro, 0o500)
+    try:
+        if os.access(ro, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+        t0 = time.perf_counter()
+        rc, out, err = spurious_cli("prove", "--k", "20", "--runs", "500", "--out", ro / "sub")
+        assert rc == 2 and "cannot write" in err
+        assert time.perf_counter() - t0 < 5  # refused before the search
+    finally:
+        os.chmod(ro, 0o700)
+
+
+def test_search_outputs_checked_before_work(spurious_cli, tmp_path):
+    import time
+
+    taken = tmp_path / "summary.json"
+    taken.write_text("[]")
+    t0 = time.perf_counter()
+    rc, out, err = spurious_cli("search", "--k", "20", "--runs", "500", "--json", taken)
+    assert rc == 2 and "exists" in err and "--overwrite" in err
+    assert time.perf_counter() - t0 < 5 and "k=20" not in out
+    rc, out, err = spurious_cli("search", "--k", "20", "--runs", "500", "--plot", tmp_path, "--overwrite")
+    assert rc == 2 and "folder" in err
+
+
+@pytest.mark.parametrize("k", ["1", "2", "1-2"])
+def test_symmetric_family_small_k_is_clean(spurious_cli, tmp_path, k):
+    rc, out, err = spurious_cli("prove", "--family", "symmetric", "--k", k, "--out", tmp_path)
+    assert rc == 0 and "Traceback" not in err and "error" not in err
+    assert "global minimum" in out and "0 certificate(s) written" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,bad", [
+    (["--candidates", "c.json", "--k", "7"], "--k"),
+    (["--candidates", "c.json", "--runs", "9"], "--runs"),
+    (["--from", "x.json", "--seed", "1"], "--seed"),
+    (["--from", "x.json", "--k", "7"], "--k"),
+    (["--family", "symmetric", "--runs", "10"], "--runs"),
+    (["--family", "delta-s-k", "--max-per-k", "2"], "--max-per-k"),
+])
+def test_options_that_do_not_apply_are_refused(spurious_cli, tmp_path, args, bad):
+    rc, out, err = spurious_cli("prove", *args, "--out", tmp_path / "o")
+    assert rc == 2 and bad in err and ("does not apply" in err or "do not apply" in err)
+    assert not (tmp_path / "o").exists()
+
+
+def test_two_sources_refused(spurious_cli, tmp_path):
+    rc, out, err = spurious_cli("prove", "--from", "a.json", "--family", "delta-s-k", "--out", tmp_path)
+    assert rc == 2 and "alternatives" in err
+
+
+def test_fractions_plot_integer_ticks_and_legend_outside():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from certify.spurious_minima.cli import fractions_figure
+
+    rows = [{"k": k, "spurious_fraction": f, "spurious_classes": c}
+            for k, f, c in [(6, 0.006, 1), (7, 0.05, 1), (8, 0.11, 1), (9, 0.23, 2)]]
+    fig = fractions_figure(rows, plt, MaxNLocator)
+    ax, ax2 = fig.axes[:2]
+    fig.canvas.draw()
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert all(float(t).is_integer() for t in ax2.get_yticks())
+    (legend,) = fig.legends
+    lb = legend.get_window_extent()
+    axb = ax.get_window_extent()
+    assert lb.y1 <= axb.y0  # the legend is below the axes, not over the curves
+    plt.close(fig)
+
+
+def test_search_progress_is_silent_off_terminal(capsys):
+    from certify.spurious_minima.search import SearchConfig, search
+
+    search(SearchConfig(k=4, runs=5, steps=200, progress=True))
+    out, err = capsys.readouterr()
+    assert "\r" not in err and "\r" not in out
+
+
+@needs_kind
+def test_prove_from_compact_entry_and_record_file(spurious_cli, tmp_path):
+    from certify.kernel.checking import check_paths
+
+    entry = tmp_path / "entry.json"
+    entry.write_text(json.dumps(K7))
+    rc, out, err = spurious_cli("prove", "--from", entry, "--out", tmp_path / "one")
+    assert rc == 0, err
+    files = sorted((tmp_path / "one").glob("*.json"))
+    assert [f.name for f in files] == ["relu-sym-k007-p1-6-loss0.02320271.json"]
+    rc, out, err = spurious_cli("prove", "--from", entry, "--out", tmp_path / "one")
+    assert rc == 1 and "exists" in out  # not overwritten
+    rec = tmp_path / "rec.json"
+    c3 = _published(lambda c: c["k"] == 19 and len(c["p"]) == 3)
+    rec.write_text(json.dumps({"source": "test", "classes": [K7, c3]}))
+    rc, out, err = spurious_cli("prove", "--from", rec, "--out", tmp_path / "rec")
+    assert rc == 0, out + err
+    assert sorted(p.parent.name for p in (tmp_path / "rec").rglob("*.json")) == ["k007", "k019"]
+    verdicts, missing = check_paths([tmp_path / "rec"])
+    assert len(verdicts) == 2 and all(v.proven for v in verdicts) and not missing
+
+
+def test_prove_from_dense_matrix_json_and_npy(spurious_cli, tmp_path):
+    from certify.kernel.checking import check_file
+
+    W = C.dense_matrix(K7["p"], np.array(K7["vals"])) + 1e-9  # off the critical point: polished first
+    src = tmp_path / "W.json"
+    src.write_text(json.dumps(W.tolist()))
+    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "d")
+    assert rc == 0, out + err
+    (f,) = (tmp_path / "d").glob("*.json")
+    assert f.name == "relu-k07-n07-loss0.02320271.json" and check_file(f).proven
+    npy = tmp_path / "W.npy"
+    np.save(npy, W)
+    rc, out, err = spurious_cli("prove", "--from", npy, "--out", tmp_path / "e")
+    assert rc == 0 and len(list((tmp_path / "e").glob("*.json"))) == 1
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("{\"p\": [1, 6]}", "cannot read points"),
+    ("{\"p\": [1, 6], \"vals\": [[1, 2]]}", "2 x 3"),
+    ("[[1, 2], [3]]", "cannot read points"),
+    ("[[1, NaN], [0, 1]]", "cannot read points"),
+    ("\"hello\"", "cannot read points"),
+    ("{\"classes\": [{\"p\": [2], \"vals\": [[1, 0]], \"k\": 3}]}", "sum(p)"),
+])
+def test_prove_from_bad_files_exit_2(spurious_cli, tmp_path, text, msg):
+    src = tmp_path / "bad.json"
+    src.write_text(text)
+    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "o")
+    assert rc == 2 and msg in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_prove_from_global_minimum_writes_nothing(spurious_cli, tmp_path):
+    src = tmp_path / "eye.json"
+    src.write_text(json.dumps(np.eye(4).tolist()))
+    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "o")
+    assert rc == 1 and "global minimum" in out and "Traceback" not in err
