@@ -36,7 +36,9 @@ def main() -> int:
         global_runs = rec["meta"].get("global_minimum_runs")
         if global_runs is None and DATA.exists():
             global_runs = json.loads(DATA.read_text())["global_minimum_runs"]
-        comparison = R.compare_search(search["rows"], global_runs)
+        counts = rec["meta"].get("published_classes") or {t["k"]: t["published"] for t in table}
+        comparison = R.compare_search(search["rows"], global_runs,
+                                      published_classes={int(k): v for k, v in counts.items()})
         rec["meta"]["search_text"] = search.get("text", "")
     (RESULTS / "published-record.md").write_text(R.record_page(table, rows, comparison, rec["meta"]))
     R.record_plot(table, RESULTS / "published-record.png")

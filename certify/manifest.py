@@ -173,7 +173,8 @@ def reconcile(manifest: Manifest, results: Iterable[Result], missing: list[Entry
             except OSError as exc:
                 digest = f"unreadable ({exc.strerror or exc})"
             if digest != entry.sha256:
-                r.manifest = f"changed since the manifest was written (sha256 {digest[:16]}…, listed {entry.sha256[:16]}…)"
+                r.manifest = (f"changed since the manifest was written "
+                              f"(sha256 {digest[:16]}…, listed {entry.sha256[:16]}…)")
             elif not r.proven:
                 r.manifest = "listed as PROVEN in the manifest but not proven"
             elif r.kind != entry.kind:

@@ -62,21 +62,21 @@ class CertificateItem(pytest.Item):
     def runtest(self) -> None:
         if self.problem is not None:
             raise CertificateNotProven(self.problem)
-        from .runner import check_one, run_local
+        from .runner import check_one
 
         timeout = self.config.getoption("certify_timeout")
         jobs = _jobs(self.config)
-        if jobs > 1:
+        if jobs > 1 or timeout is not None:  # worker processes (killable at the time limit)
             r = _Prefetch.get(self.session, jobs, timeout).result(self.target)
-        elif timeout is None:
-            r = check_one(self.target)
         else:
-            r = next(run_local([self.target], 1, timeout))
+            r = check_one(self.target)
         if self.manifest is not None:
             from .manifest import reconcile
 
             r = next(reconcile(self.manifest, [r], []))
-        reasons = ([] if r.proven else [f"NOT PROVEN: {r.message}"]) + ([f"manifest: {r.manifest}"] if r.manifest else [])
+        reasons = [f"NOT PROVEN: {r.message}"] if not r.proven else []
+        if r.manifest:
+            reasons.append(f"manifest: {r.manifest}")
         if reasons:
             raise CertificateNotProven("; ".join(reasons))
         self.user_properties.append(("verdict", f"PROVEN: {r.message}"))
@@ -106,8 +106,9 @@ def _jobs(config) -> int:
 
 
 class _Prefetch:
-    """With --certify-jobs N: one parallel run (certify.runner.run_local) over every certificate item
-    of the session, in item order; each item takes its own result, waiting only for it."""
+    """With --certify-jobs N or --certify-timeout: one run (certify.runner.run_local) over every
+    certificate item of the session, in item order; each item takes its own result, waiting only
+    for it."""
 
     def __init__(self, targets: list[str], jobs: int, timeout: float | None):
         from .runner import run_local

@@ -41,7 +41,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
-from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 PROVEN = "PROVEN"

@@ -143,21 +143,49 @@ def test_default_jobs_and_json_safe():
     assert run_local([], jobs=4) is not None and list(run_local([], jobs=4, timeout=1)) == []
 
 
-def test_dask_local_cluster_gives_the_serial_verdicts(certs, capsys):
-    distributed = pytest.importorskip("distributed")
-    from certify.cli import main
-    from certify.runner import run_dask
+DASK_SCRIPT = """
+import json, sys
+from distributed import Client, LocalCluster
+from certify.cli import main
+from certify.runner import run_dask
 
-    serial = [_key(r) for r in run_local(certs, jobs=1)]
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            assert [_key(r) for r in run_dask(certs, client)] == serial
-            assert [_key(r) for r in run_dask(certs[:3], client, timeout=120)] == serial[:3]
-        capsys.readouterr()
-        rc = main(["check", "--dask", cluster.scheduler_address, *map(str, certs)])
-        out = capsys.readouterr().out
-    assert rc == 1
-    assert [line.split(":")[0] for line in out.splitlines()[:-1]] == \
+if __name__ == "__main__":
+    files = sys.argv[1:]
+    out = {}
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            out["plain"] = [r.as_json() for r in run_dask(files, client)]
+            out["timeout"] = [r.as_json() for r in run_dask(files[:3], client, timeout=120)]
+        print("CLI-START", flush=True)
+        out["rc"] = main(["check", "--dask", cluster.scheduler_address, *files])
+    print("JSON-START" + json.dumps(out))
+"""
+
+
+def test_dask_local_cluster_gives_the_serial_verdicts(certs, tmp_path):
+    """In a separate process: a Dask client leaves threads behind (they would change how later tests'
+    worker processes start)."""
+    pytest.importorskip("distributed")
+    import subprocess
+    import sys
+
+    script = tmp_path / "dask_check.py"
+    script.write_text(DASK_SCRIPT)
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, str(script), *map(str, certs)], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    cli_out = done.stdout.split("CLI-START\n", 1)[1].split("JSON-START", 1)[0]
+    got = json.loads(done.stdout.split("JSON-START", 1)[1])
+
+    def key(d):
+        return (d["path"], d["kind"], d["verdict"] == "PROVEN", d["message"], json.dumps(d["bounds"], sort_keys=True))
+
+    serial = [key(r.as_json()) for r in run_local(certs, jobs=1)]
+    assert [key(d) for d in got["plain"]] == serial
+    assert [key(d) for d in got["timeout"]] == serial[:3]
+    assert got["rc"] == 1
+    lines = cli_out.splitlines()
+    assert [line.split(":")[0] for line in lines[:-1]] == \
         [("PROVEN     " if ok else "NOT PROVEN ") + path for path, _, ok, _, _ in serial]
-    assert out.splitlines()[-1] == "3 proven, 2 not proven"
+    assert lines[-1] == "3 proven, 2 not proven"

@@ -383,3 +383,88 @@ def test_prove_from_global_minimum_writes_nothing(spurious_cli, tmp_path):
     src.write_text(json.dumps(np.eye(4).tolist()))
     rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "o")
     assert rc == 1 and "global minimum" in out and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- stored certificates (completeness)
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+PUBLISHED = ROOT / "certificates" / "spurious_minima" / "published"
+FAMILIES = ROOT / "certificates" / "spurious_minima" / "families"
+
+
+def test_published_record_is_complete():
+    """One certificate per published class: the (k, p) counts of the files equal those of the data file
+    (a deleted or renamed certificate fails here; the contract test checks that each one is proven)."""
+    from collections import Counter
+    from pathlib import Path
+
+    if not Path(DATA).exists():
+        pytest.skip("shared/data/sys2021-minima.json not present")
+    data = json.loads(Path(DATA).read_text())
+    want = Counter((c["k"], "-".join(map(str, c["p"]))) for c in data["classes"])
+    have = Counter()
+    for f in PUBLISHED.rglob("*.json"):
+        k = int(f.parent.name[1:])
+        tag = f.name.split("-p", 1)[1].split("-loss", 1)[0]
+        assert f.name.startswith(f"relu-sym-k{k:03d}-p") and not f.name.endswith("-saddle.json"), f
+        have[(k, tag)] += 1
+    assert have == want
+
+
+@pytest.mark.parametrize("family,tag", [("delta-s-k-minus-1", lambda k: f"1-{k - 1}"), ("delta-s-k", str)])
+def test_family_certificates_and_threshold(family, tag):
+    """Every k = 6..100 and the six large k are stored as minima; k = 5 as a proven saddle, k = 6 as a
+    proven minimum (the smallest k where the family is a minimum)."""
+    from certify.kernel.checking import check_file
+    from certify.spurious_minima.families import DEFAULT_KS
+
+    folder = FAMILIES / family
+    names = {f.name for f in folder.glob("*.json")}
+    for k in DEFAULT_KS:
+        assert any(n.startswith(f"relu-sym-k{k:05d}-p{tag(k)}-loss") and not n.endswith("-saddle.json")
+                   for n in names), (family, k)
+    (saddle,) = folder.glob(f"relu-sym-k00005-p{tag(5)}-loss*-saddle.json")
+    (minimum,) = [f for f in folder.glob(f"relu-sym-k00006-p{tag(6)}-loss*.json")]
+    vs, vm = check_file(saddle), check_file(minimum)
+    assert vs.proven and "saddle" in vs.message, vs.message
+    assert vm.proven and "minimum" in vm.message and "every d >= k" in vm.message, vm.message
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+def test_compare_search_fisher_tests():
+    pytest.importorskip("scipy")
+    from certify.spurious_minima.record import compare_search
+
+    same = compare_search([{"k": 7, "runs": 500, "global": 473}], {"7": 473})
+    assert same["rows"][0]["p_value"] == pytest.approx(1.0)
+    far = compare_search([{"k": 7, "runs": 500, "global": 300}, {"k": 8, "runs": 500, "global_runs": 443}],
+                         {"7": 473, "8": 443})
+    assert far["rows"][0]["p_value"] < 1e-10 and far["rows"][1]["p_value"] == pytest.approx(1.0)
+    assert far["pooled_p_value"] < 1e-8
+    none = compare_search([{"k": 40, "runs": 500, "global": 0}], {})  # k missing: no published global run
+    assert none["rows"][0]["published"] == 0 and none["rows"][0]["p_value"] == pytest.approx(1.0)
+
+
+def test_per_k_table_and_page_list_failures_and_saddles():
+    from certify.spurious_minima.record import exceptional_rows, per_k_table, record_page
+
+    def row(k, nature, path, lam=None, loss=(0.1, 0.1), reason=None):
+        b = {"loss": list(loss)}
+        if lam is not None:
+            b["hessian_min_eigenvalue_lower_bound"] = lam
+        if nature == "saddle":
+            b["negative_curvature_upper_bound"] = -0.01
+        return {"index": k, "k": k, "p": [1, k - 1], "nature": nature, "path": path, "bounds": b, "reason": reason,
+                "reported_min_hessian_eigenvalue": 0.001, "loss_estimate": loss[0]}
+
+    rows = [row(7, "minimum", "a", 0.02, (0.2, 0.3)), row(7, "minimum", "b", 0.01, (0.1, 0.15)),
+            row(8, "saddle", "c"), row(8, None, None, reason="no radius worked")]
+    table = per_k_table(rows)
+    assert table[0] == {"k": 7, "published": 2, "certified_minima": 2, "certified_saddles": 0, "not_certified": 0,
+                        "min_lambda": 0.01, "loss_lo": 0.1, "loss_hi": 0.3}
+    assert table[1]["certified_saddles"] == 1 and table[1]["not_certified"] == 1 and table[1]["min_lambda"] is None
+    page = record_page(table, exceptional_rows(rows), None, {})
+    assert "4 classes published; 2 certified spurious strict local minima; 1 certified saddles; 1 not certified" in page
+    assert "no radius worked" in page and "Classes proven to be saddles" in page

@@ -47,8 +47,9 @@ def envelope(cert: Any) -> ClaimKind:
     if type(version) is not int:
         raise CertificateError(f"field 'version' must be an integer, got {version!r}")
     if version != kind.version:
+        hint = kind.version_help.get(version) or "see docs/certificate-format.md"
         raise CertificateError(f"{kind.name} certificate of format version {version}: this checker reads "
-                               f"version {kind.version} (see docs/certificate-format.md)")
+                               f"version {kind.version} ({hint})")
     return kind
 
 

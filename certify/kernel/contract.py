@@ -58,6 +58,7 @@ class ClaimKind:
     evidence_fields  the top-level keys allowed besides the envelope
     limits           resource limits, name -> largest allowed value, enforced by ``parse``
     bounds           name -> meaning of each bound that ``check`` may report
+    version_help     older version -> how to bring such a file to ``version`` (shown on rejection)
     cli_group        the producer command group, ``certify <cli_group> ...`` (or None)
     cli_module       the producer module registering that group (never imported by the kernel)
     """
@@ -71,6 +72,7 @@ class ClaimKind:
     evidence_fields: ClassVar[frozenset[str]]
     limits: ClassVar[Mapping[str, int]] = {}
     bounds: ClassVar[Mapping[str, str]] = {}
+    version_help: ClassVar[Mapping[int, str]] = {}
     cli_group: ClassVar[str | None] = None
     cli_module: ClassVar[str | None] = None
 

@@ -452,9 +452,10 @@ def cholesky_succeeds_midrad(a: SymmetricMidRad, shift: float) -> bool:
 def estimate_min_eigenvalue(mid: np.ndarray, tol: float = 0.0, iterations: int = 80, seed: int = 0) -> float | None:
     """UNTRUSTED estimate of lambda_min(mid) for a symmetric matrix (it only chooses the shift of
     Rump's test; soundness never depends on it).  Small matrices: eigvalsh.  Large ones: a float32
-    Cholesky factor of mid - s0 I (s0 = 0, else small negative shifts) drives
-    Lanczos on (L L^T)^{-1}; the Ritz vector is scored by its Rayleigh quotient with the float64
-    matrix (>= lambda_min up to rounding, accurate to second order in the vector).  Returns None when no factor could be formed."""
+    blocked Cholesky factor L of mid - s0 I (s0 = 0, else small negative shifts) drives Lanczos on
+    (L L^T)^{-1}; the Ritz vector is scored by its Rayleigh quotient with the float64 matrix
+    (>= lambda_min up to rounding, accurate to second order in the vector).  Stops when the
+    estimate moves less than ``tol``.  Returns None when no factor could be formed."""
     n = mid.shape[0]
     if n <= 1000:
         with np.errstate(all="ignore"):

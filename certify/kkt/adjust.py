@@ -136,14 +136,12 @@ class Adjusted:
     choices: dict = field(default_factory=dict)  # (example, neuron) -> relu'(0) at kinks
 
 
-def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int = 10**4, tol: float = 1e-5,
-                max_rel: float = 1e-2, kink_tol: float = 1e-6) -> Adjusted:
-    """Exact KKT point of two-layer ReLU on minimally adjusted rational data (module docstring).
+def _support(net: TwoLayerReluSearch, th: np.ndarray, X, y, tol: float, kink_tol: float):
+    """Live neurons, supporting examples K (positive multiplier estimates) and the neuron groups.
 
-    Raises SearchFailure with the reason when no adjustment within ``max_rel`` is found."""
-    X = np.array([[float(v) for v in row] for row in data.x])
-    y = np.array(data.y, dtype=float)
-    n, d, m = len(y), net.input_dim, net.width
+    Groups: live neurons with the same sign and pattern (+1 active, 0 kink, -1 inactive) on K; at a KKT
+    point they share a direction.  Returns (alive, K, lambda estimates, groups {key: [alive index]})."""
+    n, m = len(y), net.width
     W, v = net.parts(th)
     nrm = np.linalg.norm(W, axis=1)
     scale = float(np.max(np.abs(v))) if np.any(v) else 0.0
@@ -157,29 +155,29 @@ def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int
     K = [i for i, l in zip(active, lam_f) if l > 1e-9 * max(1.0, float(np.max(lam_f, initial=0)))]
     if not K:
         raise SearchFailure("no active example with a positive multiplier")
-    lamd = dict(zip(active, lam_f))
     U = W[alive] / nrm[alive][:, None]
-    pre = X[K] @ U.T  # |K| x alive
-    cos = pre / np.maximum(np.linalg.norm(X[K], axis=1)[:, None], 1e-300)
-    state = np.where(np.abs(cos) < kink_tol, 0, np.sign(cos)).astype(int)  # +1 active, 0 kink, -1 inactive
-    # groups of alive neurons with the same sign and pattern on K (at a KKT point they share a direction)
+    cos = (X[K] @ U.T) / np.maximum(np.linalg.norm(X[K], axis=1)[:, None], 1e-300)  # |K| x alive
+    state = np.where(np.abs(cos) < kink_tol, 0, np.sign(cos)).astype(int)
     groups: dict[tuple, list[int]] = {}
     for c, j in enumerate(alive):
         groups.setdefault((int(np.sign(v[j])), tuple(int(s) for s in state[:, c])), []).append(c)
-    gkeys = list(groups)
-    if any(1 not in key[1] for key in gkeys):
+    if any(1 not in key[1] for key in groups):
         raise SearchFailure("a live neuron is inactive on every supporting example")
-    k = len(K)
-    z0f = np.array([lamd[i] * y[i] * X[i] for i in K])  # k x d
-    # rational theta: w_j = |v_j| u_g, u_g a rational unit vector, v_j rational
+    return alive, K, dict(zip(active, lam_f)), groups
+
+
+def _rational_point(net: TwoLayerReluSearch, th: np.ndarray, alive: list[int], groups: dict, z0f: np.ndarray,
+                    den: int):
+    """Rational theta with w_j = |v_j| u_g (u_g a rational unit vector per group, v_j rational), the group
+    totals V_g = sum v_j^2 and the Clarke choices s_ga at each group's kinks (least squares, clipped)."""
+    d, m, k = net.input_dim, net.width, len(z0f)
+    W, v = net.parts(th)
     theta = [Fraction(0)] * net.n_params
     ug: list[list[Fraction]] = []
     Vg: list[Fraction] = []
-    sg: list[dict[int, Fraction]] = []  # Clarke choices s_ga at kinks
-    for key in gkeys:
-        cs = groups[key]
-        direction = np.sum([W[alive[c]] for c in cs], axis=0)
-        u = rational_unit(direction, den)
+    sg: list[dict[int, Fraction]] = []
+    for key, cs in groups.items():
+        u = rational_unit(np.sum([W[alive[c]] for c in cs], axis=0), den)
         ug.append(u)
         V = Fraction(0)
         for c in cs:
@@ -194,17 +192,20 @@ def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int
         kinks = [a for a in range(k) if key[1][a] == 0]
         choice: dict[int, Fraction] = {}
         if kinks:
-            uf = np.array([float(t) for t in u])
-            r = key[0] * uf - z0f[[a for a in range(k) if key[1][a] == 1]].sum(axis=0)
+            r = key[0] * np.array([float(t) for t in u]) - z0f[[a for a in range(k) if key[1][a] == 1]].sum(axis=0)
             s = np.linalg.lstsq(z0f[kinks].T, r, rcond=None)[0]
             for a, sv in zip(kinks, np.clip(s, 0.0, 1.0)):
                 choice[a] = fr(sv, 1000)
         sg.append(choice)
-    # joint exact system in vec(z): stationarity of each group, u_g . z_a = 0 at kinks
-    z0 = [[fr(t, den * 100) for t in row] for row in z0f]
+    return theta, ug, Vg, sg
+
+
+def _exact_correction(gkeys: list, ug: list, sg: list, z0: list[list[Fraction]], d: int) -> list[list[Fraction]]:
+    """z = z0 + the minimum-norm exact correction solving the joint system in vec(z): stationarity of each
+    group, u_g . z_a = 0 at its kinks (python-flint)."""
+    k, zero = len(z0), Fraction(0)
     rows: list[list[Fraction]] = []
     rhs: list[Fraction] = []
-    zero = Fraction(0)
     for g, key in enumerate(gkeys):
         coef = [Fraction(1) if key[1][a] == 1 else sg[g].get(a, zero) for a in range(k)]
         for c in range(d):
@@ -220,8 +221,7 @@ def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int
             rhs.append(zero)
     flat0 = [t for row in z0 for t in row]
     res = [b - sum((p * t for p, t in zip(row, flat0) if p), zero) for row, b in zip(rows, rhs)]
-    C = fmat(rows)
-    rr, rank = C.transpose().rref()  # independent rows of C = pivot columns of C^T
+    rr, rank = fmat(rows).transpose().rref()  # independent rows of C = pivot columns of C^T
     piv, r_ = [], 0
     for c in range(len(rows)):
         if r_ < rank and rr[r_, c] != 0:
@@ -231,36 +231,20 @@ def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int
     try:
         Y = (Cp * Cp.transpose()).solve(fmat([[res[c]] for c in piv]))
     except (ZeroDivisionError, ValueError):
-        raise SearchFailure("singular KKT system for the data adjustment")
+        raise SearchFailure("singular KKT system for the data adjustment") from None
     Delta = Cp.transpose() * Y
     if any(sum((p * from_fq(Delta[i, 0]) for i, p in enumerate(row) if p), zero) != b
            for row, b in zip(rows, res)):
         raise SearchFailure("the neuron patterns are linearly dependent and inconsistent (no exact data adjustment)")
-    z = [[z0[a][c] + from_fq(Delta[a * d + c, 0]) for c in range(d)] for a in range(k)]
-    # multipliers and adjusted examples
-    lam = [Fraction(0)] * n
-    xs = [list(row) for row in data.x]
-    max_rel = 0.0 if max_rel is None else max_rel
-    worst = 0.0
-    for a, i in enumerate(K):
-        li = Fraction(0)
-        for g, key in enumerate(gkeys):
-            if key[1][a] == 1:
-                li += key[0] * Vg[g] * sum((p * r for p, r in zip(ug[g], z[a])), Fraction(0))
-        if li <= 0:
-            raise SearchFailure(f"the adjusted multiplier of example {i} is not positive")
-        lam[i] = li
-        xi = [data.y[i] * c / li for c in z[a]]
-        old = np.array([float(c) for c in data.x[i]])
-        rel = float(np.linalg.norm(np.array([float(c) for c in xi]) - old)) / max(float(np.linalg.norm(old)), 1e-300)
-        worst = max(worst, rel)
-        xs[i] = xi
-    if worst > max_rel:
-        raise SearchFailure(f"the data adjustment needed ({worst:.2g} relative) exceeds the allowed {max_rel:.2g}")
-    # inactive examples: keep, or scale up to margin >= 1 (pattern unchanged by positive scaling)
-    qs = net.exact.margins(theta, Data(tuple(map(tuple, xs)), tuple(data.y)))
-    scaled = 0
-    for i in range(n):
+    return [[z0[a][c] + from_fq(Delta[a * d + c, 0]) for c in range(d)] for a in range(k)]
+
+
+def _scale_inactive(net: TwoLayerReluSearch, theta: list[Fraction], y: tuple, lam: list[Fraction], xs: list,
+                    max_rel: float) -> tuple[float, int]:
+    """Inactive examples: kept, or scaled up (in place) to margin >= 1; returns (largest scaling - 1, count)."""
+    qs = net.exact.margins(theta, Data(tuple(map(tuple, xs)), tuple(y)))
+    worst, scaled = 0.0, 0
+    for i in range(len(y)):
         if lam[i] == 0 and qs[i] < 1:
             if qs[i] <= 0:
                 raise SearchFailure(f"example {i} is not classified correctly by the rounded point")
@@ -270,13 +254,45 @@ def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int
             if float(c) - 1 > max_rel:
                 raise SearchFailure(f"inactive example {i} would need a relative change of {float(c) - 1:.2g}")
             worst = max(worst, float(c) - 1)
-            xs[i] = [c * t for t in xs[i]]
+            xs[i] = [c * t for t in xs[i]]  # positive scaling keeps the activation pattern
             scaled += 1
-    choices = {(K[a], alive[c]): sv for g, key in enumerate(gkeys) for a, sv in sg[g].items()
-               for c in groups[key]}
-    return Adjusted(theta, lam, Data(tuple(map(tuple, xs)), tuple(data.y)), sorted(p for j in range(m) if j not in alive
-                                            for p in list(range(j * d, (j + 1) * d)) + [m * d + j]),
-                    worst, len(K), scaled, choices)
+    return worst, scaled
+
+
+def adjust_snap(net: TwoLayerReluSearch, th: np.ndarray, data: Data, *, den: int = 10**4, tol: float = 1e-5,
+                max_rel: float = 1e-2, kink_tol: float = 1e-6) -> Adjusted:
+    """Exact KKT point of two-layer ReLU on minimally adjusted rational data (module docstring).
+
+    Raises SearchFailure with the reason when no adjustment within ``max_rel`` is found."""
+    X = np.array([[float(v) for v in row] for row in data.x])
+    y = np.array(data.y, dtype=float)
+    n, d, m = len(y), net.input_dim, net.width
+    alive, K, lamd, groups = _support(net, th, X, y, tol, kink_tol)
+    gkeys = list(groups)
+    z0f = np.array([lamd[i] * y[i] * X[i] for i in K])  # k x d: lambda_i y_i x_i
+    theta, ug, Vg, sg = _rational_point(net, th, alive, groups, z0f, den)
+    z = _exact_correction(gkeys, ug, sg, [[fr(t, den * 100) for t in row] for row in z0f], d)
+    # multipliers and moved examples: lambda_i = sum_g sign_g V_g u_g . z_i, x_i' = y_i z_i / lambda_i
+    lam = [Fraction(0)] * n
+    xs = [list(row) for row in data.x]
+    worst = 0.0
+    for a, i in enumerate(K):
+        li = sum((key[0] * Vg[g] * sum((p * r for p, r in zip(ug[g], z[a])), Fraction(0))
+                  for g, key in enumerate(gkeys) if key[1][a] == 1), Fraction(0))
+        if li <= 0:
+            raise SearchFailure(f"the adjusted multiplier of example {i} is not positive")
+        lam[i] = li
+        xs[i] = [data.y[i] * c / li for c in z[a]]
+        old = np.array([float(c) for c in data.x[i]])
+        new = np.array([float(c) for c in xs[i]])
+        worst = max(worst, float(np.linalg.norm(new - old)) / max(float(np.linalg.norm(old)), 1e-300))
+    if worst > max_rel:
+        raise SearchFailure(f"the data adjustment needed ({worst:.2g} relative) exceeds the allowed {max_rel:.2g}")
+    scaled_worst, scaled = _scale_inactive(net, theta, data.y, lam, xs, max_rel)
+    choices = {(K[a], alive[c]): sv for g, key in enumerate(gkeys) for a, sv in sg[g].items() for c in groups[key]}
+    dead = sorted(p for j in range(m) if j not in alive for p in list(range(j * d, (j + 1) * d)) + [m * d + j])
+    return Adjusted(theta, lam, Data(tuple(map(tuple, xs)), tuple(data.y)), dead, max(worst, scaled_worst),
+                    len(K), scaled, choices)
 
 
 def adjusted_point(net: TwoLayerReluSearch, data: Data, th: np.ndarray, X, y, max_adjust: float):

@@ -175,7 +175,7 @@ def families_page(results: dict, meta: dict) -> str:
         lines.append("")
     lines += ["![loss·k and λ_min against k](families.png)", ""]
     if meta.get("notes"):
-        lines += meta["notes"] + [""]
+        lines += [part for note in meta["notes"] for part in (note, "")]
     return "\n".join(lines) + "\n"
 
 

@@ -137,7 +137,8 @@ def _loss(row):
 # --------------------------------------------------------------------------- results page
 
 
-def compare_search(search_rows: list[dict], global_runs: dict, runs_published: int = 500) -> dict:
+def compare_search(search_rows: list[dict], global_runs: dict, runs_published: int = 500,
+                   published_classes: dict | None = None) -> dict:
     """Per-k Fisher exact tests (two-sided) of 'run reaches the global minimum': our search against the
     published counts, and Fisher's method over the k compared.  Needs scipy."""
     from scipy.stats import combine_pvalues, fisher_exact
@@ -148,8 +149,12 @@ def compare_search(search_rows: list[dict], global_runs: dict, runs_published: i
         ours, n1 = int(r.get("global", r.get("global_runs"))), int(r["runs"])
         theirs, n2 = int(global_runs.get(str(k), 0)), runs_published
         _, pval = fisher_exact([[ours, n1 - ours], [theirs, n2 - theirs]], alternative="two-sided")
+        ours_classes = r.get("classes", r.get("spurious_classes"))
+        if isinstance(ours_classes, list):
+            ours_classes = len(ours_classes)
         rows.append({"k": k, "ours": ours, "runs": n1, "published": theirs, "published_runs": n2,
-                     "p_value": float(pval)})
+                     "p_value": float(pval), "classes": ours_classes,
+                     "published_classes": (published_classes or {}).get(k, 0)})
     stat, pooled = combine_pvalues([r["p_value"] for r in rows], method="fisher")
     return {"rows": rows, "fisher_statistic": float(stat), "pooled_p_value": float(pooled)}
 
@@ -232,12 +237,13 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
             "seed 0; published: 500 runs, `global_minimum_runs`); pooled over k by Fisher's method",
             "(−2 Σ ln p ~ χ² with 2K degrees of freedom; the per-k samples are independent).",
             "",
-            "| k | ours: global / runs | published: global / runs | p-value |",
-            "|---|---|---|---|",
+            "| k | ours: global / runs | published: global / runs | p-value | spurious classes: ours / published |",
+            "|---|---|---|---|---|",
         ]
         for r in comparison["rows"]:
             lines.append(f"| {r['k']} | {r['ours']} / {r['runs']} | {r['published']} / {r['published_runs']} | "
-                         f"{r['p_value']:.3g} |")
+                         f"{r['p_value']:.3g} | {_fmt(r.get('classes'), 'd')} / "
+                         f"{_fmt(r.get('published_classes'), 'd')} |")
         lines += ["", f"Fisher's method over k = {comparison['rows'][0]['k']}…{comparison['rows'][-1]['k']}: "
                       f"χ² = {comparison['fisher_statistic']:.2f} on {2 * len(comparison['rows'])} degrees of "
                       f"freedom, pooled p = {comparison['pooled_p_value']:.3g}.", ""]

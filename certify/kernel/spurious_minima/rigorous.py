@@ -212,16 +212,17 @@ def gram_enclosure(wm, wr, vm, vr) -> tuple[np.ndarray, np.ndarray]:
 
 def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> SymmetricMidRad:
     """The Hessian over the box, as an exactly symmetric midpoint and a proven bound on the 2-norm
-    of its radius (docs/spurious-minima.md, "The dense Hessian check").
+    of its radius (docs/spurious-minima.md, "The dense Hessian check", with the error analysis).
 
-    Closed forms used (c, s, theta of the pair (i, i'); x = w^_i, y = w^_i'):
-      H_ii' = a I + b (x y^T + y x^T) + d (x x^T + y y^T),  a = (pi - theta)/(2 pi), b = 1/(2 pi s), d = -c b;
-      H_ii  = (1/2 + A_i) I - diag(h_i) + sum_{i' != i} g_ii' y y^T - x v_i^T - v_i x^T + kappa_i x x^T
-    with alpha_ii' = |w_i'| s/(2 pi |w_i|), g = alpha/s^2, beta_ij = s_ij/(2 pi |w_i|), h = beta/s_ij^2,
-    A_i = sum alpha - sum beta, u_i = sum_i' g c y, t_ij = h_ij c_ij, v = u - t,
-    kappa_i = -A_i + sum_i' g c^2 - sum_j h c_ij^2.
-    Off-diagonal blocks: computed for i < i' only (chunk by block row, O(n k^2) temporaries) and
-    mirrored.  Diagonal blocks: interval arithmetic plus one BLAS sum with a proven bound."""
+    Block form (x = w^_i, y = w^_i', c, s, theta of the pair; n = (y - c x)/s, m = (x - c y)/s):
+      H_ii' = a I + sigma (x y^T + n m^T),  a = (pi - theta)/(2 pi), sigma = s/(2 pi);
+      H_ii  = (1/2 + A_i) I - A_i x x^T + sum_l omega_il u_il u_il^T
+    with A_i = sum_i' alpha_ii' - sum_j beta_ij, alpha_ii' = |w_i'| s/(2 pi |w_i|),
+    beta_ij = s_ij/(2 pi |w_i|); (omega, u) = (alpha_ii', n_ii') over students and
+    (-beta_ij, n_ij = (e_j - c_ij x)/s_ij) over teachers.
+    Off-diagonal blocks: midpoints for i < i' only (block rows, O(n k^2) temporaries), mirrored
+    (H_i'i = H_ii'^T); their radius is never formed: its row sums are bounded from O(n^2 k)
+    numbers.  Diagonal blocks: interval arithmetic plus one BLAS Gram sum with a proven bound."""
     n, k = X.shape
     N = n * k
     P = I.size
@@ -229,13 +230,13 @@ def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> Symme
 
     # ---- per ordered pair (P,) and per (student, teacher) scalars, intervals
     a_p = pmt_s / TWO_PI
-    b_p = 1.0 / (TWO_PI * s_s)
-    d_p = (c_s * b_p) * -1.0
+    sig_p = s_s / TWO_PI
     alpha = nrm[J] * s_s / TWO_PI_NRM[I]  # (P,)
     beta = s_t / TWO_PI_NRM.reshape(n, 1)  # (n, k)
     A = alpha.reshape(n, n - 1).sum(axis=1) - beta.sum(axis=1)  # (n,)
     # unit vectors n_ii' = (w^_i' - c w^_i)/s and n_ij = (e_j - c_ij w^_i)/s_ij, stacked per student i
     n_s = (what[J] - c_s.reshape(P, 1) * what[I]) / s_s.reshape(P, 1)  # (P, k)
+    m_s = (what[I] - c_s.reshape(P, 1) * what[J]) / s_s.reshape(P, 1)  # (P, k)
     n_t = (Interval.point(np.eye(k)).reshape(1, k, k) - c_t.reshape(n, k, 1) * what.reshape(n, 1, k)) \
         / s_t.reshape(n, k, 1)  # (n, k, k)
     m = n - 1 + k
@@ -257,15 +258,23 @@ def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> Symme
         return mid, rad
 
     am, ar = square(a_p)
-    bm, br = square(b_p)
-    dm, dr = square(d_p)
+    sm, sr = square(sig_p)
+    # n_ii', m_ii' for every ordered pair from the pair i < i' (n_i'i = m_ii', m_i'i = n_ii'), (n, n, k)
+    up = I < J
+    (nm_, nr_), (mm_, mr_) = n_s.mid_rad(), m_s.mid_rad()
+    Nm, Nr, Mm, Mr = (np.zeros((n, n, k)) for _ in range(4))
+    for dst, a_src, b_src in ((Nm, nm_, mm_), (Nr, nr_, mr_), (Mm, mm_, nm_), (Mr, mr_, nr_)):
+        dst[I[up], J[up]] = a_src[up]
+        dst[J[up], I[up]] = b_src[up]
     xm, xr = what.mid_rad()
     xa = np.abs(xm)
     xb = _up(xa + xr)  # >= |w^| on the box
     vm, vr = Interval(vec_lo, vec_hi, _checked=True).mid_rad()
     wm, wr = Interval(wt_lo, wt_hi, _checked=True).mid_rad()
-    _guard(am, ar, bm, br, dm, dr, xm, xr, xb, vm, vr, _up(np.abs(vm) + vr), wm, wr)
-    bma, dma, ama = np.abs(bm), np.abs(dm), np.abs(am)
+    Na, Ma = np.abs(Nm), np.abs(Mm)
+    Nb, Mb = _up(Na + Nr), _up(Ma + Mr)
+    _guard(am, ar, sm, sr, xm, xr, xb, Nm, Nr, Nb, Mm, Mr, Mb, vm, vr, _up(np.abs(vm) + vr), wm, wr)
+    sma, ama = np.abs(sm), np.abs(am)
 
     # ---- diagonal blocks: sum_l w_il v_il v_il^T by BLAS with a proven bound, the rest in intervals
     gram_mid, err = gram_enclosure(wm, wr, vm, vr)
@@ -284,18 +293,16 @@ def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> Symme
 
     # ---- off-diagonal blocks: midpoint, by block rows, i < i' only, mirrored
     mid = np.empty((N, N))
-    G = xm[:, :, None] * xm[:, None, :]  # fl(x_p x_q), (n, k, k)
     for i in range(n):
         r0, r1 = i * k, (i + 1) * k
         mid[r0:r1, r0:r1] = dmid[i]
         if i == n - 1:
             break
         js = slice(i + 1, n)
-        zb = bm[i, js, None] * xm[js]  # fl(b y), (m, k)
-        chunk = xm[i][:, None, None] * zb[None]  # x_p (b y_q): (k, m, k)
-        chunk += zb.T[:, :, None] * xm[i][None, None, :]  # (b y_p) x_q
-        dd = dm[i, js]
-        chunk += (dd[None, :, None] * G[i][:, None, :]) + (dd[:, None, None] * G[js]).transpose(1, 0, 2)
+        zb = sm[i, js, None] * xm[js]  # fl(sigma y), (m, k)
+        chunk = xm[i][:, None, None] * zb[None]  # x_p (sigma y_q): (k, m, k)
+        zb = sm[i, js, None] * Mm[i, js]  # fl(sigma m)
+        chunk += Nm[i, js].T[:, :, None] * zb[None]  # n_p (sigma m_q)
         diag_idx = np.arange(k)
         chunk[diag_idx, :, diag_idx] += am[i, js][None, :]
         mid[r0:r1, r1:] = chunk.reshape(k, -1)
@@ -303,27 +310,21 @@ def _hessian(X, nrm, what, s_t, c_t, I, J, c_s, s_s, pmt_s, PI, TWO_PI) -> Symme
 
     # ---- row sums of the off-diagonal radius (symmetric by construction; docs for the terms)
     S_xb, S_xa, S_xr = _usum(xb, 1), _usum(xa, 1), _usum(xr, 1)  # (n,)
-    sum_ar, sum_dr, sum_dma = _usum(ar, 1), _usum(dr, 1), _usum(dma, 1)  # (n,)
+    S_mb, S_ma, S_mr = _usum(Mb, 2), _usum(Ma, 2), _usum(Mr, 2)  # (n, n)
     col = lambda vec: vec[:, None]  # noqa: E731
     # a delta_pq
-    off = np.broadcast_to(col(sum_ar), (n, k)).copy()
-    # b (x_p y_q + y_p x_q): br xbar ybar + |bm| (xr |ym| + |xm| yr + xr yr), both orders
-    off = _uadd(off, _umul(xb, col(_umatmul(br, S_xb))),
-                _umul(xr, col(_umatmul(bma, _uadd(S_xa, S_xr)))),
-                _umul(xa, col(_umatmul(bma, S_xr))),
-                _umul(col(S_xb), _umatmul(br, xb)),
-                _umul(col(_uadd(S_xa, S_xr)), _umatmul(bma, xr)),
-                _umul(col(S_xr), _umatmul(bma, xa)))
-    # d (x_p x_q): dr xbar xbar + |dm| (xr |xm| + |xm| xr + xr xr)
-    off = _uadd(off, _umul(col(sum_dr), _umul(xb, col(S_xb))),
-                _umul(col(sum_dma), _uadd(_umul(xr, col(_uadd(S_xa, S_xr))), _umul(xa, col(S_xr)))))
-    # d (y_p y_q)
-    off = _uadd(off, _umatmul(dr, _umul(xb, col(S_xb))),
-                _umatmul(dma, _uadd(_umul(xr, col(_uadd(S_xa, S_xr))), _umul(xa, col(S_xr)))))
+    off = np.broadcast_to(col(_usum(ar, 1)), (n, k)).copy()
+    # sigma x_p y_q: sr xbar ybar + |sm| (xr |ym| + |xm| yr + xr yr)
+    off = _uadd(off, _umul(xb, col(_umatmul(sr, S_xb))),
+                _umul(xr, col(_umatmul(sma, _uadd(S_xa, S_xr)))),
+                _umul(xa, col(_umatmul(sma, S_xr))))
+    # sigma n_p m_q: sr nbar mbar + |sm| (nr |mm| + |nm| mr + nr mr), summed over i'
+    off = _uadd(off, _usum(_umul(Nb, (_umul(sr, S_mb))[:, :, None]), 1),
+                _usum(_umul(Nr, _umul(sma, _uadd(S_ma, S_mr))[:, :, None]), 1),
+                _usum(_umul(Na, _umul(sma, S_mr)[:, :, None]), 1))
     # rounding of the midpoint: gamma_6 times the row sums of |terms| at the midpoint
-    absrow = _uadd(col(_usum(ama, 1)),
-                   _umul(xa, col(_umatmul(bma, S_xa))), _umul(col(S_xa), _umatmul(bma, xa)),
-                   _umul(col(sum_dma), _umul(xa, col(S_xa))), _umatmul(dma, _umul(xa, col(S_xa))))
+    absrow = _uadd(col(_usum(ama, 1)), _umul(xa, col(_umatmul(sma, S_xa))),
+                   _usum(_umul(Na, _umul(sma, S_ma)[:, :, None]), 1))
     off = _uadd(off, _umul(gamma_upper(6), absrow), _umul(float(N), _TINY))
     total = _uadd(row_rad, off)
     if not np.all(np.isfinite(total)):

@@ -289,12 +289,16 @@ class TeacherBox(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: TeacherBoxClaim) -> str:
+        jj, ll = free_entries(c.k)
+        split = [e for e in range(jj.size) if len({(b.lo[e], b.hi[e]) for b in c.sub_boxes}) > 1]
         lines = [f"teacher box: symmetric {c.k}x{c.k} S with |S - I| <= rho = {rational_str(c.rho)} "
                  f"(~{float(c.rho):.6g}) entrywise; n = k = {c.k} students; every d >= k",
-                 f"sub-boxes: {len(c.sub_boxes)}"]
+                 f"sub-boxes: {len(c.sub_boxes)}; free entries split: "
+                 + (", ".join(f"({jj[e]}, {ll[e]})" for e in split) or "none")]
         for b, box in enumerate(c.sub_boxes[:8]):
-            lines.append(f"  [{b}] ball_radius {box.ball_radius!r}, radius {box.radius!r}, "
-                         f"S_00 in [{rational_str(box.lo[0])}, {rational_str(box.hi[0])}]")
+            where = "; ".join(f"S_{jj[e]}{ll[e]} in [{rational_str(box.lo[e])}, {rational_str(box.hi[e])}]"
+                              for e in split[:4])
+            lines.append(f"  [{b}] ball_radius {box.ball_radius!r}, radius {box.radius!r}" + (f", {where}" if where else ""))
         if len(c.sub_boxes) > 8:
             lines.append(f"  ... ({len(c.sub_boxes) - 8} more)")
         return "\n".join(lines)
