@@ -588,3 +588,22 @@ def test_rump_midrad_matches_point_test():
         rad = float(lam * rng.uniform(0, 1.2))
         for shift in (0.0, 0.5 * lam, lam - rad, 0.999 * lam):
             assert cholesky_succeeds(A, rad, shift) == cholesky_succeeds_midrad(SymmetricMidRad(A.copy(), rad), shift)
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 7, 64, 1001])
+def test_sum_pairwise_contains_exact_sum_and_is_no_wider(m):
+    rng = np.random.default_rng(m)
+    lo = rng.standard_normal((m, 3)) * 10.0 ** rng.integers(-300, 300, size=(m, 3)).clip(-200, 200)
+    hi = lo + np.abs(rng.standard_normal((m, 3))) * 1e-3 * np.abs(lo)
+    x = Interval(lo, hi)
+    s = x.sum_pairwise(axis=0)
+    t = x.sum(axis=0)
+    assert s.shape == t.shape == (3,)
+    for j in range(3):
+        exact_lo = sum(Fraction(float(v)) for v in lo[:, j])
+        exact_hi = sum(Fraction(float(v)) for v in hi[:, j])
+        assert Fraction(float(s.lo[j])) <= exact_lo and exact_hi <= Fraction(float(s.hi[j]))
+    y = Interval(np.full(m, 0.1), np.full(m, 0.1))  # many equal terms: pairwise widens far less
+    assert (y.sum_pairwise(axis=0).hi - y.sum_pairwise(axis=0).lo) <= (y.sum(axis=0).hi - y.sum(axis=0).lo)
+    with pytest.raises(NotProven):
+        Interval(np.full(4, 1e308), np.full(4, 1e308)).sum_pairwise(axis=0)

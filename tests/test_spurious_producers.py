@@ -12,7 +12,7 @@ import pytest
 from certify.spurious_minima import compact as C
 from certify.spurious_minima import landscape as L
 
-DATA = "/work/shared/data/sys2021-minima.json"
+DATA = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json")
 K7 = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
                                      [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
 K20_3 = None  # a 3-block published class, loaded lazily
@@ -294,7 +294,7 @@ def test_two_sources_refused(spurious_cli, tmp_path):
 
 
 def test_fractions_plot_integer_ticks_and_legend_outside():
-    import matplotlib
+    matplotlib = pytest.importorskip("matplotlib")
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -468,3 +468,20 @@ def test_per_k_table_and_page_list_failures_and_saddles():
     page = record_page(table, exceptional_rows(rows), None, {})
     assert "4 classes published; 2 certified spurious strict local minima; 1 certified saddles; 1 not certified" in page
     assert "no radius worked" in page and "Classes proven to be saddles" in page
+
+
+def test_prove_family_small_k_refused(spurious_cli, tmp_path):
+    rc, out, err = spurious_cli("prove", "--family", "delta-s-k-minus-1", "--k", "2-6", "--out", tmp_path / "o")
+    assert rc == 2 and "at least 3" in err and not (tmp_path / "o").exists()
+
+
+@needs_kind
+def test_prove_family_writes_saddle_and_minimum(spurious_cli, tmp_path):
+    from certify.kernel.checking import check_file
+
+    rc, out, err = spurious_cli("prove", "--family", "delta-s-k", "--k", "5,6,1000", "--out", tmp_path)
+    assert rc == 0, out + err
+    names = sorted(f.name for f in tmp_path.glob("*.json"))
+    assert names == ["relu-sym-k00005-p5-loss0.04770838-saddle.json", "relu-sym-k00006-p6-loss0.05566858.json",
+                     "relu-sym-k01000-p1000-loss0.16853332.json"]
+    assert all(check_file(tmp_path / n).proven for n in names)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from fractions import Fraction
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import numpy as np
 import pytest
 
 from certify.kernel.certificate import CertificateError, NotProven
-from certify.kernel.checking import check_data, check_file, parse_claim
+from certify.kernel.checking import check_data, check_file
 from certify.kernel.interval import Interval
 from certify.kernel.teacher_box import kind as tb
 from certify.kernel.teacher_box.enclosure import enclose, free_entries

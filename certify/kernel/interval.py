@@ -162,6 +162,23 @@ class Interval:
             acc = acc + Interval(lo[t], hi[t], _checked=True)
         return acc
 
+    def sum_pairwise(self, axis: int) -> "Interval":
+        """Sum along an axis by pairwise (tree) summation of outward-rounded additions: sound like
+        :meth:`sum` (every step is an interval addition), log2(n) vectorized steps, and usually
+        tighter (about log2(n) instead of n widenings of the running sum)."""
+        lo = np.moveaxis(self.lo, axis, 0)
+        hi = np.moveaxis(self.hi, axis, 0)
+        acc = Interval(lo, hi, _checked=True)
+        while acc.shape[0] > 1:
+            m = acc.shape[0]
+            half = m // 2
+            paired = acc[:half] + acc[half:2 * half]
+            if m % 2:
+                paired = Interval(np.concatenate([paired.lo, acc.lo[2 * half:]]),
+                                  np.concatenate([paired.hi, acc.hi[2 * half:]]), _checked=True)
+            acc = paired
+        return acc[0]
+
     # -- bounds -------------------------------------------------------------
     def mag(self) -> np.ndarray:
         """Upper bound of |x| for x in the interval."""
@@ -467,7 +484,7 @@ def estimate_min_eigenvalue(mid: np.ndarray, tol: float = 0.0, iterations: int =
     for s0 in (0.0, -1e-6 * scale, -1e-4 * scale, -1e-2 * scale):
         a32 = mid.astype(np.float32)
         a32[np.arange(n), np.arange(n)] -= np.float32(s0)
-        solver = _Float32CholeskySolver.factor(a32)
+        solver = _Float32CholeskySolver.factor(a32, bs=256 if n <= 4096 else 512)
         if solver is not None:
             return _lanczos_min_ritz(mid, solver.solve, iterations, seed, tol)
     return None

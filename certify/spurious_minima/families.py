@@ -176,6 +176,8 @@ def families_page(results: dict, meta: dict) -> str:
     lines += ["![loss·k and λ_min against k](families.png)", ""]
     if meta.get("notes"):
         lines += [part for note in meta["notes"] for part in (note, "")]
+    lines += ["This page and its plot are generated: `python benchmarks/spurious_pages.py` (from the JSON data "
+              "beside it in docs/results/).", ""]
     return "\n".join(lines) + "\n"
 
 

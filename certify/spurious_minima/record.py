@@ -224,8 +224,8 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
                      f"{t['not_certified']} | {_fmt(t['min_lambda'], '.4e')} | "
                      f"[{_fmt(t['loss_lo'], '.8f')}, {_fmt(t['loss_hi'], '.8f')}] |")
     if lam_all:
-        i = int(np.argmin(lam_all))
-        lines += ["", f"Smallest proven λ_min over the whole record: {lam_all[i]:.4e} (k = {table[i]['k']})."]
+        best = min((t for t in table if t["min_lambda"] is not None), key=lambda t: t["min_lambda"])
+        lines += ["", f"Smallest proven λ_min over the whole record: {best['min_lambda']:.4e} (k = {best['k']})."]
     lines += ["", "![proven λ_min and loss against k](published-record.png)", ""]
     if comparison:
         lines += [
@@ -249,6 +249,8 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
                       f"freedom, pooled p = {comparison['pooled_p_value']:.3g}.", ""]
         if meta.get("comparison_note"):
             lines += [meta["comparison_note"], ""]
+    lines += ["This page and its plot are generated: `python benchmarks/spurious_pages.py` (from the JSON data "
+              "beside it in docs/results/).", ""]
     return "\n".join(lines) + "\n"
 
 

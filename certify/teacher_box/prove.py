@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import __version__
-from ..kernel.certificate import CertificateError, NotProven, rational_str
+from ..kernel.certificate import NotProven, rational_str
 from ..kernel.teacher_box.enclosure import free_entries
 from ..kernel.teacher_box.kind import KIND, SubBox, check_sub_box, sub_box_bounds, sub_box_teacher
 

@@ -89,10 +89,10 @@ def enclose(X: Interval, want: tuple[str, ...] = ("loss", "grad", "hess", "m")) 
 
     if "loss" in want:
         f_t = nrm.reshape(n, 1) * (s_t + pmt_t * c_t) / TWO_PI  # f(w_i, e_j)
-        total = nrm2.sum(axis=0) * 0.5 - f_t.reshape(n * k).sum(axis=0) * 2.0
+        total = nrm2.sum_pairwise(axis=0) * 0.5 - f_t.reshape(n * k).sum_pairwise(axis=0) * 2.0
         if P:
             f_s = nrm[I] * nrm[J] * (s_s + pmt_s * c_s) / TWO_PI
-            total = total + f_s.sum(axis=0)
+            total = total + f_s.sum_pairwise(axis=0)
         teacher_const = 0.5 * k + (k * (k - 1)) / TWO_PI if k > 1 else Interval.point(0.5 * k)
         out.loss = (total + teacher_const) * 0.5
 
