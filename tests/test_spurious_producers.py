@@ -15,7 +15,6 @@ from certify.spurious_minima import landscape as L
 DATA = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json")
 K7 = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
                                      [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
-K20_3 = None  # a 3-block published class, loaded lazily
 
 
 def _published(pred):

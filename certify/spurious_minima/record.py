@@ -14,10 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import compact as C
 from .symmetric import Outcome, certify_compact, file_name, provenance_base, write
 
-DATA_FORMAT_KEYS = ("classes",)
 
 
 def load_classes(path: Path) -> tuple[dict, list[dict]]:
