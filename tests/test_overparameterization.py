@@ -581,3 +581,15 @@ def test_symmetric_rejects_changed_values(sym_cert):
 def test_symmetric_rejects_claim_too_large(sym_cert):
     sym_cert["claim"]["norm_margin"] = 0.0183  # proven 0.018271...
     rejected(restate(sym_cert), "norm_margin", "too large")
+
+
+def test_through_the_certify_cli(run_cli, tmp_path, cert, assert_rejected):
+    rc, out, err = run_cli("check", STORED6)
+    assert rc == 0 and out.startswith("PROVEN") and "1/2 - M_ii >=" in out
+    rc, out, err = run_cli("overparam", "prove", MIN6, "--out", tmp_path)
+    assert rc == 0, err
+    assert check_file(tmp_path / MIN6.name).proven
+    rc, out, err = run_cli("overparam", "prove", MIN6, "--out", tmp_path)
+    assert rc == 2 and "exists" in err
+    cert["claim"]["split_margin"] = 0.06
+    assert_rejected(restate(cert), "split_margin", "too large")
