@@ -47,6 +47,21 @@ def pytest_run(folder: str, extra: list[str]) -> tuple[float, str]:
     return wall, (done.stdout.strip().splitlines() or ["?"])[-1]
 
 
+def compare(verdicts: list, reference: list | None) -> str:
+    """'same verdicts as j1', or what differs (verdicts first, then messages only)."""
+    if reference is None or verdicts == reference:
+        return "same verdicts as j1"
+    if len(verdicts) != len(reference):
+        return f"DIFFERENT FILE LISTS ({len(verdicts)} against {len(reference)} in j1)"
+    verdict_diff = [a[0] for a, b in zip(verdicts, reference) if a[:2] != b[:2]]
+    message_diff = [(a, b) for a, b in zip(verdicts, reference) if a != b]
+    for a, b in message_diff[:3]:
+        print(f"#   differs: {a}\n#   j1:      {b}", file=sys.stderr)
+    if verdict_diff:
+        return f"VERDICTS DIFFER FROM j1 ({len(verdict_diff)} files, e.g. {verdict_diff[0]})"
+    return f"same verdicts as j1; {len(message_diff)} message(s) differ (see stderr)"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--folder", default="certificates")
@@ -61,8 +76,8 @@ def main() -> int:
         before = load()
         if route in ("j1", "j2"):
             wall, verdicts, rc = certify_json(["-j", route[1:], args.folder])
+            same = compare(verdicts, reference)
             reference = reference or verdicts
-            same = "same verdicts as j1" if verdicts == reference else "VERDICTS DIFFER FROM j1"
             n_ok = sum(v[1] == "PROVEN" for v in verdicts)
             result = f"exit {rc}, {n_ok}/{len(verdicts)} proven, {same}"
         elif route == "dask":
@@ -72,7 +87,7 @@ def main() -> int:
             with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
                 startup = time.perf_counter() - t0
                 wall, verdicts, rc = certify_json(["--dask", cluster.scheduler_address, args.folder])
-            same = "same verdicts as j1" if reference is None or verdicts == reference else "VERDICTS DIFFER FROM j1"
+            same = compare(verdicts, reference)
             result = f"exit {rc}, {sum(v[1] == 'PROVEN' for v in verdicts)}/{len(verdicts)} proven, {same}; " \
                      f"cluster start-up {startup:.1f} s (not included)"
         elif route in ("pytest", "pytest-j2"):

@@ -99,3 +99,17 @@ def test_unknown_kind_is_a_clean_rejection():
         registry.get_kind("nope")
     with pytest.raises(CertificateError, match="unknown certificate kind 5"):
         registry.get_kind(5)
+
+
+def test_build_certificate_records_the_software_versions():
+    from certify.publishing import build_certificate
+
+    cert = build_certificate("relu-spurious-minimum",
+                             {"n": 1, "k": 1, "teacher": "identity", "input_dimensions": "k"},
+                             {"point": [[0.5]], "radius": 0.25}, {"seed": 3})
+    sw = cert["provenance"]["software"]
+    assert cert["provenance"]["seed"] == 3
+    assert {"python", "certify", "numpy", "python-flint"} <= set(sw)
+    assert "provenance" not in build_certificate("relu-spurious-minimum",
+                                                 {"n": 1, "k": 1, "teacher": "identity", "input_dimensions": "k"},
+                                                 {"point": [[0.5]], "radius": 0.25})
