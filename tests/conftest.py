@@ -19,6 +19,14 @@ import pytest
 from certify.publishing import dumps
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def stored_spurious(pattern: str) -> Path:
+    """The first stored dense spurious-minimum certificate matching ``pattern`` (skip if none)."""
+    found = sorted((REPO_ROOT / "certificates" / "spurious_minima").glob(pattern))
+    if not found:
+        pytest.skip(f"no stored certificate {pattern}")
+    return found[0]
 K = 6
 SPURIOUS_LOSS = 0.02508058
 

@@ -9,33 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from certify import cli
 from certify.kernel.checking import expand_paths, is_manifest_file
 from certify.manifest import MANIFEST_NAME, ManifestError, load_manifest, plan, sha256_file
 
-REPO = Path(__file__).resolve().parent.parent
-SPURIOUS = REPO / "certificates" / "spurious_minima"
-
-
-def stored(pattern: str) -> Path:
-    found = sorted(SPURIOUS.glob(pattern))
-    if not found:
-        pytest.skip(f"no stored certificate {pattern}")
-    return found[0]
+from conftest import REPO_ROOT as REPO, stored_spurious as stored
 
 
 @pytest.fixture
-def run(capsys):
-    def _run(*args):
-        capsys.readouterr()
-        try:
-            rc = cli.main([str(a) for a in args])
-        except SystemExit as exc:
-            rc = exc.code if isinstance(exc.code, int) else 1
-        out, err = capsys.readouterr()
-        return rc, out, err
-
-    return _run
+def run(run_cli):
+    return run_cli
 
 
 @pytest.fixture

@@ -11,15 +11,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SPURIOUS = REPO / "certificates" / "spurious_minima"
-
-
-def stored(pattern: str) -> Path:
-    found = sorted(SPURIOUS.glob(pattern))
-    if not found:
-        pytest.skip(f"no stored certificate {pattern}")
-    return found[0]
+from conftest import REPO_ROOT as REPO, stored_spurious as stored
 
 
 def pytest_in(folder: Path, *args: str) -> subprocess.CompletedProcess:

@@ -14,15 +14,7 @@ import pytest
 from certify import runner
 from certify.runner import Result, check_one, default_jobs, json_safe, run_local
 
-REPO = Path(__file__).resolve().parent.parent
-SPURIOUS = REPO / "certificates" / "spurious_minima"
-
-
-def stored(pattern: str) -> Path:
-    found = sorted(SPURIOUS.glob(pattern))
-    if not found:
-        pytest.skip(f"no stored certificate {pattern}")
-    return found[0]
+from conftest import REPO_ROOT as REPO, stored_spurious as stored
 
 
 @pytest.fixture

@@ -37,6 +37,19 @@ def _up(x: np.ndarray) -> np.ndarray:
     return np.nextafter(x, _INF)
 
 
+def round_down(x):
+    """The next binary64 below x (elementwise): below the exact value of an operation whose
+    round-to-nearest result is x.  A Python float for a scalar, an array for an array."""
+    r = np.nextafter(x, -_INF)
+    return float(r) if np.ndim(r) == 0 else r
+
+
+def round_up(x):
+    """The next binary64 above x (elementwise); see round_down."""
+    r = np.nextafter(x, _INF)
+    return float(r) if np.ndim(r) == 0 else r
+
+
 def _finite(lo: np.ndarray, hi: np.ndarray, what: str) -> None:
     if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
         raise NotProven(f"non-finite value in interval computation ({what})")

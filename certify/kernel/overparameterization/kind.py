@@ -53,6 +53,7 @@ from ..certificate import (
 from ..checking import check_data, parse_claim
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, pi as pi_enclosure
+from ..interval import round_down as _down, round_up as _up
 from .bounds import compact_neuron_quantities, neuron_quantities, split_bound
 
 MAX_ALPHA_CHARS = 100  # an exact rational alpha "p/q": at most this many characters
@@ -62,12 +63,6 @@ SYMMETRIC = "relu-spurious-minimum-symmetric"  # blocks p, values (m, m+1), dist
 MINIMUM_KINDS = (DENSE, SYMMETRIC)  # kinds whose proven result encloses W*; sizes are limited by their own parse
 
 
-def _down(x: float) -> float:
-    return float(np.nextafter(x, -np.inf))
-
-
-def _up(x: float) -> float:
-    return float(np.nextafter(x, np.inf))
 
 
 def parse_alpha(value: Any) -> Fraction:

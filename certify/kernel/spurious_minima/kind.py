@@ -40,6 +40,7 @@ import numpy as np
 from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad, norm2_upper
+from ..interval import round_down as _down, round_up as _up
 from .rigorous import enclose
 
 MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
@@ -47,12 +48,6 @@ MAX_STUDENTS = 200  # n; the pair quantities are O(n^2 k)
 INPUT_DIMENSIONS = ("k", "all")
 
 
-def _down(x: float) -> float:
-    return float(np.nextafter(x, -np.inf))
-
-
-def _up(x: float) -> float:
-    return float(np.nextafter(x, np.inf))
 
 
 @dataclass(frozen=True)

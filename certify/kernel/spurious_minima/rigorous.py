@@ -38,6 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..interval import Interval, NotProven, SymmetricMidRad, gamma_upper, pi as pi_enclosure, symmetric_part
+from ..interval import round_down as _down, round_up as _up
 
 
 @dataclass
@@ -137,15 +138,8 @@ def enclose(X: Interval, want: tuple[str, ...] = ("loss", "grad", "hess", "m")) 
 # by at most two further factors: at most 2^20 * 2^-1075 * 2^100 < 2^-900 per entry.
 _MAX_FACTOR = 2.0**50
 _TINY = 2.0**-900
-_INF = np.inf
 
 
-def _up(x):
-    return np.nextafter(x, _INF)
-
-
-def _down(x):
-    return np.nextafter(x, -_INF)
 
 
 def _umul(a, b):

@@ -40,6 +40,7 @@ from ..certificate import (CertificateError, get_binary64, get_binary64_array, g
                            require, within_limit)
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
+from ..interval import round_down as _down, round_up as _up
 from .compact import enclose, enclose_point_arb, layout, refinement, values_to_theta
 
 MAX_K = 100_000  # multiplicities up to k^2 = 10^10 (exact in binary64)
@@ -49,12 +50,6 @@ INPUT_DIMENSIONS = ("k", "all")
 NATURES = ("minimum", "saddle")
 
 
-def _down(x: float) -> float:
-    return float(np.nextafter(x, -np.inf))
-
-
-def _up(x: float) -> float:
-    return float(np.nextafter(x, np.inf))
 
 
 @dataclass(frozen=True)

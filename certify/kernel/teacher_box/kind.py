@@ -44,6 +44,7 @@ from ..certificate import (CertificateError, as_rational, get_binary64, get_bina
                            only_fields, rational_str, require, within_limit)
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper, row_sums_upper
+from ..interval import round_down as _down, round_up as _up
 from .centred import centred_radii
 from .enclosure import enclose, free_entries
 
@@ -58,12 +59,6 @@ _U = 2.0**-53
 _ETA = 2.0**-1074
 
 
-def _down(x):
-    return np.nextafter(x, -np.inf)
-
-
-def _up(x):
-    return np.nextafter(x, np.inf)
 
 
 def frac_down(q: Fraction) -> float:
