@@ -51,7 +51,7 @@ def round_up(x):
 
 
 def _finite(lo: np.ndarray, hi: np.ndarray, what: str) -> None:
-    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):  # .all(): no np.all wrapper cost
         raise NotProven(f"non-finite value in interval computation ({what})")
 
 
@@ -65,7 +65,7 @@ class Interval:
         hi = lo if hi is None else np.asarray(hi, dtype=np.float64)
         if not _checked:
             _finite(lo, hi, "input")
-            if lo.shape != hi.shape or np.any(lo > hi):
+            if lo.shape != hi.shape or (lo > hi).any():
                 raise NotProven("malformed interval (lo > hi or shape mismatch)")
         self.lo = lo
         self.hi = hi
@@ -132,7 +132,7 @@ class Interval:
 
     def __truediv__(self, other) -> "Interval":
         o = Interval._coerce(other)
-        if not np.all((o.lo > 0) | (o.hi < 0)):
+        if not ((o.lo > 0) | (o.hi < 0)).all():
             raise NotProven("division by an interval that contains 0")
         q = (self.lo / o.lo, self.lo / o.hi, self.hi / o.lo, self.hi / o.hi)
         lo = np.minimum(np.minimum(q[0], q[1]), np.minimum(q[2], q[3]))
@@ -150,12 +150,12 @@ class Interval:
         return Interval._make(np.maximum(_down(lo), 0.0), _up(hi), "sqr")
 
     def sqrt(self) -> "Interval":
-        if np.any(self.lo < 0):
+        if (self.lo < 0).any():
             raise NotProven("square root of an interval reaching below 0")
         return Interval._make(np.maximum(_down(np.sqrt(self.lo)), 0.0), _up(np.sqrt(self.hi)), "sqrt")
 
     def acos(self) -> "Interval":
-        if np.any(self.lo < -1.0) or np.any(self.hi > 1.0):
+        if (self.lo < -1.0).any() or (self.hi > 1.0).any():
             raise NotProven("acos of an interval leaving [-1, 1]")
         lo = np.empty_like(self.lo)
         hi = np.empty_like(self.hi)

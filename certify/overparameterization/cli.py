@@ -25,7 +25,7 @@ def _cmd_prove(args) -> int:
     from ..kernel.certificate import load_certificate
     from ..progress import progress
     from ..publishing import PublishError, check_writable, publish, published_line
-    from .prove import build, is_minimum, minimum_files, plan
+    from .prove import build, is_minimum, is_dense_minimum, minimum_files, plan, plan_same_dimension
 
     alpha = _alpha(args.alpha)
     if args.neuron is not None and args.neuron < 0:
@@ -36,12 +36,13 @@ def _cmd_prove(args) -> int:
     for src, rel in minimum_files(args.paths):
         if not src.exists():
             raise UserError(f"{src}: no such file or folder")
-        if not is_minimum(src):
+        if not (is_dense_minimum(src) if args.same_dimension else is_minimum(src)):
             skipped += 1
             continue
         jobs.append((src, rel, out / rel))
     if skipped:
-        print(f"skipped {skipped} file(s) that are not spurious-minimum certificates (other kinds, saddles)")
+        print(f"skipped {skipped} file(s) that are not spurious-minimum certificates (other kinds, saddles"
+              + ("; --same-dimension: symmetric minima" if args.same_dimension else "") + ")")
     if not jobs:
         raise UserError("no spurious-minimum certificate found in " + ", ".join(map(str, args.paths)))
     for _, _, dst in jobs:
@@ -52,7 +53,8 @@ def _cmd_prove(args) -> int:
         minimum = load_certificate(src)
         try:
             p = plan(minimum, alpha, args.neuron)
-            cert = build(minimum, p, source=str(rel if src.is_absolute() else src))
+            sd = plan_same_dimension(minimum, p) if args.same_dimension else None
+            cert = build(minimum, p, source=str(rel if src.is_absolute() else src), same_dimension=sd)
         except Exception as exc:  # noqa: BLE001 - report and go on with the next minimum
             print(f"not written {dst}: {type(exc).__name__}: {exc}", flush=True)
             failed += 1
@@ -98,6 +100,9 @@ def register(verbs) -> None:
     p.add_argument("--alpha", default="1/2", help="split ratio in (0, 1), exact rational (default 1/2)")
     p.add_argument("--neuron", type=int, default=None,
                    help="row to split (default: the most negative M_ii - 1/2)")
+    p.add_argument("--same-dimension", action="store_true",
+                   help="also claim part (c): the split neuron in input dimension d = k along a direction delta in "
+                        "R^k (dense minima only; delta = the most negative eigenvector of H'_ii on w_i^perp)")
     p.set_defaults(func=_cmd_prove)
 
     p = verbs.add_parser("report", help="check relu-one-more-neuron certificates and tabulate the proven margins")

@@ -213,3 +213,95 @@ def compact_neuron_quantities(blocks: tuple[int, ...], V: Interval) -> NeuronQua
         return Interval(np.array([float(v.lo) for v in xs]), np.array([float(v.hi) for v in xs]))
 
     return NeuronQuantities(stack(norms), float(k) - total, stack(lam), stack(rem))
+
+
+# ----------------------------------------------------------------------------- (c) same dimension d = k
+
+
+@dataclass
+class SameDimensionBound:
+    curvature: Interval  # delta^T H'_ii delta / (2 a b) at W (scalar), over the box
+    c_self: Interval  # S(t) <= c_self.hi t^3 on (0, t0]
+    hess_upper: float  # (U_a + U_b) / 2: upper bound of the second-order cross terms over the segments
+    q: Interval  # Q_c = c_self t0 + hess_upper; phi(t) <= Q_c.hi t^2 on (0, t0]
+
+
+def _hessian_form(uu: Interval, ux: Interval, ud: Interval, xx: Interval, xd: Interval, dd: Interval) -> Interval:
+    """delta^T (d^2/du^2) f(u, x) delta from the Gram entries (Lemma 6):
+    sqrt(G)/(2 pi uu) * (dd - ud^2/uu + (xd uu - ux ud)^2/(uu G)),  G = uu xx - ux^2 = |u|^2 |x|^2 sin^2."""
+    PI = pi_enclosure()
+    G = uu * xx - ux.sqr()
+    if not np.all(G.lo > 0):
+        raise NotProven("a split copy may be parallel to another neuron or a teacher on the segment "
+                        "(t0 too large, or a degenerate point)")
+    br = dd - ud.sqr() / uu + (xd * uu - ux * ud).sqr() / (uu * G)
+    return G.sqrt() / (uu * (PI * 2.0)) * br
+
+
+def same_dimension_bound(X: Interval, i: int, a: Interval, delta: np.ndarray, t0: float) -> SameDimensionBound:
+    """Part (c), docs/overparameterization.md Lemmas 6-8: the split curve u1 = a w + t delta,
+    u2 = b w - t delta (b = 1 - a) with delta in R^k (d = k), uniformly over the box X (n, k) of W.
+    phi(t) <= Q t^2 for every 0 < t <= t0, Q = C_self t0 + (U_a + U_b)/2, where U_c is an upper bound of
+    sum_x sign_x delta^T Hess_u f(u, x) delta over the segment u = c w + s delta, s between 0 and +-t0."""
+    PI = pi_enclosure()
+    n, k = X.shape
+    b = 1.0 - a
+    if not (a.lo > 0 and b.lo > 0):
+        raise NotProven("alpha not proven inside (0, 1)")
+    if not (t0 > 0 and np.isfinite(t0)):
+        raise NotProven("t0 must be positive")
+    delta = np.asarray(delta, dtype=np.float64)
+    if delta.shape != (k,) or not np.all(np.isfinite(delta)) or not np.any(delta != 0):
+        raise NotProven("the direction must be a finite non-zero vector of length k")
+    D = Interval.point(delta)
+    dd = D.sqr().sum(axis=0)
+    w = X[i]
+    ww = w.sqr().sum(axis=0)
+    wd = (w * D).sum(axis=0)
+    # the other students (sign +1) and the teachers e_j (sign -1)
+    others = [j for j in range(n) if j != i]
+    E = np.eye(k)
+    XA = Interval(np.concatenate([X.lo[others], E]), np.concatenate([X.hi[others], E]), _checked=True)
+    sign = np.concatenate([np.ones(len(others)), -np.ones(k)])
+    plus, minus = sign > 0, sign < 0
+    xx = XA.sqr().sum(axis=1)
+    wx = (XA * w.reshape(1, k)).sum(axis=1)
+    xd = (XA * D.reshape(1, k)).sum(axis=1)
+
+    def signed_sum(form: Interval) -> Interval:
+        total = Interval.point(0.0)
+        if plus.any():
+            total = total + form[plus].sum(axis=0)
+        return total - form[minus].sum(axis=0)
+
+    ab = a * b
+    curvature = signed_sum(_hessian_form(ww, wx, wd, xx, xd, dd)) / (ab * 2.0)
+    if not curvature.hi < 0:  # decided before the segments: no t0 can help
+        raise NotProven(f"delta^T H'_ii delta < 0 not proven for neuron {i} and the stated direction (upper bound "
+                        f"of delta^T H'_ii delta / (2 alpha (1 - alpha)): {float(curvature.hi):.3e}): nothing to claim")
+    hess = 0.0
+    for c, seg in ((a, Interval(0.0, t0)), (b, Interval(-t0, 0.0))):
+        uu = c.sqr() * ww + c * seg * wd * 2.0 + seg.sqr() * dd
+        if not uu.lo > 0:
+            raise NotProven("a split copy may vanish on the segment (t0 too large)")
+        ux = c * wx + seg * xd
+        ud = c * wd + seg * dd
+        U = signed_sum(_hessian_form(uu, ux, ud, xx, xd, dd))
+        hess = float((Interval.point(hess) + U).hi)
+    hess = float((Interval.point(hess) * 0.5).hi)
+    # self-interaction: S(t) = rho (sin th - th cos th)/(2 pi), rho sin th = t P, rho cos th = u1.u2
+    T = Interval(0.0, t0)
+    P2 = ww * dd - wd.sqr()  # |w|^2 |delta|^2 - (w.delta)^2 >= 0 (Cauchy-Schwarz)
+    if not P2.hi >= 0:
+        raise NotProven("inconsistent enclosure of |w|^2 |delta|^2 - (w.delta)^2")  # pragma: no cover
+    P = Interval(np.maximum(P2.lo, 0.0), P2.hi, _checked=True).sqrt()
+    cc = ab * ww + T * (b - a) * wd - T.sqr() * dd  # u1.u2 over 0 <= t <= t0
+    if not cc.lo > 0:
+        raise NotProven(f"t0 = {t0!r} is too large: u1.u2 > 0 (the angle of the two copies below pi/2) "
+                        "is not proven on (0, t0]")
+    n1 = a.sqr() * ww + T * a * wd * 2.0 + T.sqr() * dd
+    n2 = b.sqr() * ww - T * b * wd * 2.0 + T.sqr() * dd
+    rho = (n1 * n2).sqrt()
+    c_self = rho * P * P * P / (cc * cc * cc * (PI * 6.0))
+    q = c_self * t0 + hess
+    return SameDimensionBound(curvature, c_self, hess, q)

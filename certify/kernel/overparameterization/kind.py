@@ -28,6 +28,13 @@ student, and let e be a unit vector orthogonal to R^k (d >= k + 1).
     strictly below the split point's value on (0, t0], so the split point is
     not a local minimum; it is not a local maximum either (moving the other
     rows of a strict local minimum of F_n raises the loss), hence a saddle.
+(c) Optional (``claim.same_dimension``, dense minima only): the same in
+    input dimension d = k along u1 = alpha w_i* + t delta,
+    u2 = (1 - alpha) w_i* - t delta for a stated delta in R^k (exact binary64;
+    orthogonality to w_i* is not needed): F_{n+1}(t) - F_n(W*) <= Q_c t^2
+    on (0, t0] with the Q_c of bounds.same_dimension_bound, Q_c < 0 proven.
+    Absent (or null), nothing is claimed and statement, bounds and summary are
+    exactly those of the kind without it.
 """
 from __future__ import annotations
 
@@ -45,8 +52,10 @@ from ..certificate import (
     as_binary64,
     as_rational,
     get_binary64,
+    get_binary64_array,
     get_int,
     get_object,
+    only_fields,
     rational_str,
     require,
 )
@@ -54,13 +63,14 @@ from ..checking import check_data, parse_claim
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, pi as pi_enclosure
 from ..interval import round_down as _down, round_up as _up
-from .bounds import compact_neuron_quantities, neuron_quantities, split_bound
+from .bounds import compact_neuron_quantities, neuron_quantities, same_dimension_bound, split_bound
 
 MAX_ALPHA_CHARS = 100  # an exact rational alpha "p/q": at most this many characters
 MAX_T0 = 1.0
 DENSE = "relu-spurious-minimum"  # point (n, k), distance |x* - x~|_2
 SYMMETRIC = "relu-spurious-minimum-symmetric"  # blocks p, values (m, m+1), distance |W* - W~|_F in Fix(G_p)
 MINIMUM_KINDS = (DENSE, SYMMETRIC)  # kinds whose proven result encloses W*; sizes are limited by their own parse
+SAME_DIMENSION_FIELDS = frozenset({"direction", "t0", "curvature_margin"})
 
 
 
@@ -96,6 +106,38 @@ def _positive(obj: dict, key: str, hi: float) -> float:
 
 
 @dataclass(frozen=True)
+class SameDimension:
+    """Part (c): the split curve in d = k along the stated direction delta (a private copy)."""
+
+    direction: np.ndarray  # (k,) exact binary64, finite, not zero
+    t0: float
+    curvature_margin: float  # claimed lower bound of -delta^T H'_ii delta / (2 alpha (1 - alpha))
+
+
+def parse_same_dimension(claim: dict, k: int, blocks) -> SameDimension | None:
+    """claim.same_dimension: absent or null (part (c) not claimed), or {direction, t0, curvature_margin}."""
+    if claim.get("same_dimension") is None:
+        return None
+    ctx = "claim.same_dimension"
+    sd = get_object(claim, "same_dimension", "claim")
+    only_fields(sd, SAME_DIMENSION_FIELDS, ctx)
+    if blocks is not None:
+        raise CertificateError(f"{ctx}: part (c) is only supported for a dense (relu-spurious-minimum) minimum")
+    direction = get_binary64_array(sd, "direction", (k,), ctx)
+    if not np.all(np.isfinite(direction)):
+        raise CertificateError(f"{ctx}.direction: non-finite entry")  # pragma: no cover - as_binary64 refuses
+    if not np.any(direction != 0):
+        raise CertificateError(f"{ctx}.direction must not be the zero vector")
+    t0 = get_binary64(sd, "t0", ctx)
+    if not (0.0 < t0 <= MAX_T0):
+        raise CertificateError(f"{ctx}.t0 must be in (0, {MAX_T0!r}], got {t0!r}")
+    m = get_binary64(sd, "curvature_margin", ctx)
+    if not (0.0 < m and math.isfinite(m)):
+        raise CertificateError(f"{ctx}.curvature_margin must be positive and finite, got {m!r}")
+    return SameDimension(direction.copy(), t0, m)
+
+
+@dataclass(frozen=True)
 class OneMoreNeuronClaim:
     n: int
     k: int
@@ -109,6 +151,7 @@ class OneMoreNeuronClaim:
     point: np.ndarray  # dense: (n, k) rows; symmetric: the (m, m+1) compact values
     blocks: tuple[int, ...] | None  # symmetric only: block sizes p (neuron = block index)
     minimum_claim: Any
+    same_dimension: SameDimension | None = None  # part (c); None: not claimed
 
 
 def _compact_radii(blocks: tuple[int, ...], dist: float) -> np.ndarray:
@@ -139,7 +182,7 @@ class OneMoreNeuron(ClaimKind):
     theorem = "docs/overparameterization.md"
     trusted_modules = ("certify.kernel.overparameterization", "certify.kernel.overparameterization.kind",
                        "certify.kernel.overparameterization.bounds")
-    claim_fields = frozenset({"n", "k", "neuron", "alpha", "t0", "norm_margin", "split_margin"})
+    claim_fields = frozenset({"n", "k", "neuron", "alpha", "t0", "norm_margin", "split_margin", "same_dimension"})
     evidence_fields = frozenset({"minimum"})
     limits = {"alpha (characters)": MAX_ALPHA_CHARS}  # sizes: the embedded kind's own limits
     bounds = {
@@ -150,6 +193,9 @@ class OneMoreNeuron(ClaimKind):
         "split_decrease_coefficient": "q > 0 with F_{n+1}(t) <= F_n(W*) - q t^2 for every 0 < t <= t0",
         "minimum_loss": "[lo, hi] enclosing F_n(W*), from the embedded minimum's check",
         "minimum_distance_to_critical_point": "|W* - point| upper bound, from the embedded minimum's check",
+        "same_dimension_curvature_margin": "(c) -delta^T H'_ii(W*) delta / (2 alpha (1 - alpha)) >= this",
+        "same_dimension_t0": "(c) the d = k split curve is strictly below the split point's value for 0 < t <= this",
+        "same_dimension_decrease_coefficient": "(c) q > 0 with F_{n+1}(t) <= F_n(W*) - q t^2 for 0 < t <= t0 (d = k)",
     }
     cli_group = "overparam"
     cli_module = "certify.overparameterization.cli"
@@ -195,8 +241,9 @@ class OneMoreNeuron(ClaimKind):
         # null: part (a) is not claimed (e.g. at large k, where the margin is below the enclosure's width)
         norm_margin = None if require(claim, "norm_margin", "claim") is None else _positive(claim, "norm_margin", float(k))
         split_margin = _positive(claim, "split_margin", 0.5)
+        same_dimension = parse_same_dimension(claim, k, blocks)
         return OneMoreNeuronClaim(n, k, neuron, alpha, t0, norm_margin, split_margin, minimum, kind.name,
-                                  point.copy(), blocks, mclaim)
+                                  point.copy(), blocks, mclaim, same_dimension)
 
     def statement(self, c: OneMoreNeuronClaim) -> str:
         return (
@@ -211,6 +258,19 @@ class OneMoreNeuron(ClaimKind):
             f"(W* with w_i* replaced by the two neurons alpha w_i*, (1 - alpha) w_i*) is a critical point of "
             f"F_(n+1) and a saddle: F_(n+1) at (alpha w_i* + t e, (1 - alpha) w_i* - t e, the other rows of W*) "
             f"is < F_n(W*) for every 0 < t <= {c.t0!r}."
+            + ("" if c.same_dimension is None else self._statement_c(c))
+        )
+
+    @staticmethod
+    def _statement_c(c: OneMoreNeuronClaim) -> str:
+        sd = c.same_dimension
+        return (
+            f" (c) Same dimension: let delta in R^k be the vector claim.same_dimension.direction (exact binary64 "
+            f"values; delta need not be orthogonal to w_i*) and H'_ii the Hessian block of F_n at W* in w_i "
+            f"without its 1/2 I. Then -delta^T H'_ii delta / (2 alpha (1 - alpha)) >= {sd.curvature_margin!r}, "
+            f"and in input dimension d = k (hence in every d >= k) F_(n+1) at (alpha w_i* + t delta, "
+            f"(1 - alpha) w_i* - t delta, the other rows of W*) is < F_n(W*) for every 0 < t <= {sd.t0!r}; "
+            f"so the split point is a saddle of F_(n+1) for every d >= k."
         )
 
     @staticmethod
@@ -254,6 +314,8 @@ class OneMoreNeuron(ClaimKind):
         if not q > 0:
             raise NotProven(f"t0 = {c.t0!r} is too large: the remainder bound (C_self <= {float(sb.c_self.hi):.3g}, "
                             f"K <= {float(sb.k_cross.hi):.3g}) does not prove descent up to t0")
+        if c.same_dimension is not None:
+            part_c_bounds, part_c_text = self._check_c(c, dist)
         lo, hi = mproof.bounds.get("loss", [float("nan")] * 2)
         bounds = {
             "split_margin_lower_bound": m2,
@@ -265,13 +327,46 @@ class OneMoreNeuron(ClaimKind):
         if c.norm_margin is not None:
             bounds["norm_margin_lower_bound"] = m1
             bounds["zero_neuron_descent_up_to"] = descent
+        if c.same_dimension is not None:
+            bounds.update(part_c_bounds)
         part_a = (f"k - sum|w_i*| >= {m1:.4g} (zero-neuron descent for 0 < t < {descent:.3g}); "
                   if c.norm_margin is not None else "zero neuron not claimed; ")
         text = (f"one more neuron, n={c.n} -> {c.n + 1}, k={c.k}"
                 f"{'' if c.blocks is None else f' (blocks {list(c.blocks)})'}, every d >= k+1: " + part_a +
                 f"{'neuron' if c.blocks is None else 'block'} {c.neuron}, alpha={rational_str(c.alpha)}: 1/2 - M_ii >= {m2:.4g}, "
                 f"F_(n+1)(t) <= F_n(W*) - {q:.3g} t^2 for 0 < t <= {c.t0:.3g}")
+        if c.same_dimension is not None:
+            text += part_c_text
         return Proven(text, bounds)
+
+    @staticmethod
+    def _check_c(c: OneMoreNeuronClaim, dist: float) -> tuple[dict, str]:
+        """Part (c): curvature margin and Q_c < 0 over the enclosure of W* (dense only)."""
+        sd = c.same_dimension
+        if c.blocks is not None:  # pragma: no cover - refused by parse
+            raise NotProven("part (c) is only supported for a dense minimum")
+        try:
+            sb = same_dimension_bound(Interval.around(c.point, dist), c.neuron, rational_enclosure(c.alpha),
+                                      sd.direction, sd.t0)
+        except NotProven as exc:
+            raise NotProven(f"(c) same dimension: {exc}") from None
+        m3 = -float(sb.curvature.hi)
+        if not m3 > 0:
+            raise NotProven(f"(c) delta^T H'_ii delta < 0 not proven for neuron {c.neuron} and the stated direction "
+                            f"(upper bound of delta^T H'_ii delta / (2 alpha (1 - alpha)): {-m3:.3e}): nothing to claim")
+        if not m3 >= sd.curvature_margin:
+            raise NotProven(f"(c) claimed curvature_margin {sd.curvature_margin!r} is too large: proven "
+                            f"-delta^T H'_ii delta / (2 alpha (1 - alpha)) >= {m3!r}")
+        q3 = -float(sb.q.hi)
+        if not q3 > 0:
+            raise NotProven(f"(c) t0 = {sd.t0!r} is too large: the remainder bound (C_self <= "
+                            f"{float(sb.c_self.hi):.3g}, second-order terms <= {sb.hess_upper:.3g}) does not prove "
+                            "descent up to t0")
+        bounds = {"same_dimension_curvature_margin": m3, "same_dimension_t0": sd.t0,
+                  "same_dimension_decrease_coefficient": q3}
+        text = (f"; (c) d = k along the stated delta: -delta^T H'_ii delta/(2 alpha(1-alpha)) >= {m3:.4g}, "
+                f"F_(n+1)(t) <= F_n(W*) - {q3:.3g} t^2 for 0 < t <= {sd.t0:.3g}")
+        return bounds, text
 
     def describe(self, c: OneMoreNeuronClaim) -> str:
         from ..registry import get_kind
@@ -285,6 +380,10 @@ class OneMoreNeuron(ClaimKind):
             f"embedded minimum ({c.minimum_kind}):",
             get_kind(c.minimum_kind).describe(c.minimum_claim),
         ]
+        if c.same_dimension is not None:  # absent: the description is exactly that of the kind without (c)
+            sd = c.same_dimension
+            lines.insert(3, f"same dimension d = k: direction delta (|delta| = {float(np.linalg.norm(sd.direction)):.6g}), "
+                            f"claimed -delta^T H'_ii delta/(2 alpha(1-alpha)) >= {sd.curvature_margin!r}, t0 = {sd.t0!r}")
         return "\n".join(lines)
 
 
