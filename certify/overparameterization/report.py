@@ -58,6 +58,8 @@ def rows_of(paths) -> tuple[list[dict], float]:
         if not v.proven:
             raise ValueError(f"{f}: NOT PROVEN: {v.message}")
         cert = load_certificate(f)
+        if cert["claim"].get("same_dimension") is not None:
+            continue  # part (c) certificates repeat (a), (b) of a minimum already tabulated (same-dimension/)
         b = v.bounds
         rows.append({"file": str(f), "k": cert["claim"]["k"], "n": cert["claim"]["n"],
                      "neuron": cert["claim"]["neuron"], "loss": b["minimum_loss"],
