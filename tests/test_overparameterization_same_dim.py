@@ -283,6 +283,14 @@ def test_rejects_bad_numbers(cert, field, value, tmp_path):
     rejected(cert, f"same_dimension.{field}", tmp_path=tmp_path)
 
 
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+def test_extreme_directions_are_refused_cleanly(cert, scale, tmp_path):
+    """Overflow / underflow in the enclosure: a clean NOT PROVEN, never a traceback or a pass."""
+    d = cert["claim"]["same_dimension"]["direction"]
+    cert["claim"]["same_dimension"]["direction"] = [v * scale for v in d]
+    rejected(restate(cert), tmp_path=tmp_path)
+
+
 def test_rejects_unknown_and_missing_fields(cert, tmp_path):
     c = copy.deepcopy(cert)
     c["claim"]["same_dimension"]["neuron"] = 3
@@ -335,3 +343,39 @@ def test_every_stored_same_dimension_certificate_is_proven():
         assert v.proven, f"{f}: {v.message}"
         cert = load_certificate(f)
         assert cert["claim"].get("same_dimension") is not None
+
+
+# ------------------------------------------------------------------ producer CLI
+
+
+def _run(*argv) -> int:
+    import argparse
+
+    from certify.overparameterization.cli import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args([str(a) for a in argv])
+    return args.func(args)
+
+
+def test_cli_same_dimension_writes_proven_part_c_and_skips_symmetric(tmp_path, capsys):
+    src = tmp_path / "minima"
+    src.mkdir()
+    (src / MIN6.name).write_bytes(MIN6.read_bytes())
+    sym = next((f for f in SYMMETRIC_MIN), None)
+    if sym is not None:
+        (src / sym.name).write_bytes(sym.read_bytes())
+    out = tmp_path / "out"
+    assert _run("prove", src, "--out", out, "--same-dimension") == 0
+    made = out / MIN6.name
+    v = check_file(made)
+    assert v.proven, v.message
+    assert "same_dimension_t0" in v.bounds
+    assert load_certificate(made)["claim"]["same_dimension"]["t0"] > 0
+    if sym is not None:
+        assert not (out / sym.name).exists() and "skipped 1" in capsys.readouterr().out
+    # the report does not count a (c) certificate twice beside the (a)/(b) one of the same minimum
+    from certify.overparameterization.report import rows_of
+
+    assert rows_of([out])[0] == []
