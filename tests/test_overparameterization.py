@@ -489,7 +489,7 @@ def test_cross_remainder_constant_is_tight_for_a_nearly_parallel_student():
 
 # ------------------------------------------------------------------ symmetric (compact) minima
 
-DATA = Path("/work/shared/data/sys2021-minima.json")
+DATA = ROOT.parent / "shared" / "data" / "sys2021-minima.json"  # shared/ beside the checkout
 K7_CLASS = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
                                           [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
 

@@ -724,7 +724,7 @@ def test_dense_check_above_the_old_cap():
     polished by one float Newton step, is proven by the dense check."""
     from pathlib import Path
 
-    data = Path("/work/shared/data/sys2021-minima.json")
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json"
     if not data.exists():
         pytest.skip("sys2021-minima.json not available")
     cls = [c for c in json.loads(data.read_text())["classes"] if c["k"] == 60][0]

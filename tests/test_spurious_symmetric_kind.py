@@ -25,7 +25,7 @@ from certify.kernel.spurious_symmetric.kind import KIND, MAX_BLOCKS, MAX_K
 from certify.publishing import build_certificate
 from certify.spurious_minima import landscape as L
 
-DATA = Path("/work/shared/data/sys2021-minima.json")
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json"  # shared/ beside the checkout
 REPO = Path(__file__).resolve().parent.parent
 NAME = "relu-spurious-minimum-symmetric"
 
