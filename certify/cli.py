@@ -29,7 +29,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 from . import __version__
-from .publishing import PublishError
+from .publishing import PublishError, check_writable
 
 
 
@@ -112,7 +112,7 @@ def _cmd_check(args) -> int:
         raise UserError("-j and --dask exclude each other (the Dask cluster decides the parallelism)")
 
     if args.output is not None:
-        _check_report_path(Path(args.output))  # before minutes of checking, not after
+        check_writable(args.output, overwrite=True)  # before minutes of checking, not after
     if args.dask:
         try:
             import distributed  # noqa: F401
@@ -186,16 +186,6 @@ def _cmd_check(args) -> int:
         else:
             _write_report(Path(args.output), text)
     return code
-
-
-def _check_report_path(path: Path) -> None:
-    if path.is_dir():
-        raise UserError(f"--output {path} is a folder, not a file name")
-    folder = path.parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"--output {path}: cannot write into {folder}")
 
 
 def _write_report(path: Path, text: str) -> None:

@@ -19,7 +19,8 @@ from certify.kernel.interval import Interval
 from certify.kernel.overparameterization.bounds import same_dimension_bound
 from certify.kernel.overparameterization.kind import KIND, rational_enclosure
 from certify.overparameterization.prove import build, plan, plan_same_dimension, split_direction, split_hessian
-from certify.publishing import dumps
+
+from test_overparameterization import rejected, restate  # one pair of helpers for the kind
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -45,29 +46,6 @@ def _built(minimum6):
 @pytest.fixture
 def cert(_built) -> dict:
     return copy.deepcopy(_built[0])
-
-
-def restate(c: dict) -> dict:
-    parsed = KIND.parse({key: v for key, v in c.items() if key != "provenance"})
-    c["claim"]["statement"] = KIND.statement(parsed)
-    return c
-
-
-def rejected(c: dict, *substrings: str, tmp_path=None) -> str:
-    with pytest.raises((CertificateError, NotProven)) as info:
-        check_data(c)
-    msg = str(info.value)
-    for s in substrings:
-        assert s.lower() in msg.lower(), f"{s!r} not in {msg!r}"
-    if tmp_path is not None:
-        path = tmp_path / "bad.json"
-        try:
-            path.write_text(dumps(c))
-        except ValueError:  # NaN cannot be written as JSON
-            return msg
-        v = check_file(path)
-        assert not v.proven and "checker error" not in v.message, v.message
-    return msg
 
 
 # ------------------------------------------------------------------ high-precision reference

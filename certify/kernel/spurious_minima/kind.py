@@ -50,6 +50,21 @@ INPUT_DIMENSIONS = ("k", "all")
 
 
 
+def box_argument(g: float, mu: float, radius: float, loss_at_point: Interval) -> tuple[float, float, float]:
+    """The box argument's conclusion (docs/spurious-minima.md, "Certificate theorem").
+
+    Given |grad F(x~)| <= g, H >= mu I (mu > 0) on a region containing the ball of radius r around
+    x~, and F(x~) in ``loss_at_point``: if g < mu r / 2 (checked with mu r / 2 rounded down), the
+    ball holds exactly one critical point x*, with |x* - x~| <= dist and F(x*) in [loss_lo, loss_hi].
+    Returns (dist, loss_lo, loss_hi), each rounded outward; raises NotProven otherwise."""
+    if not g < _down(_down(mu * radius) * 0.5):
+        raise NotProven(f"gradient norm {g:.3e} is not below mu*r/2 = {mu * radius / 2:.3e}: "
+                        "the box may not contain a critical point (radius too small)")
+    dist = _up(g / mu)
+    loss_lo = _down(float(loss_at_point.lo) - _up(_up(g * g) / _down(2.0 * mu)))
+    return dist, loss_lo, float(loss_at_point.hi)
+
+
 @dataclass(frozen=True)
 class SpuriousMinimumClaim:
     n: int
@@ -123,15 +138,7 @@ class SpuriousMinimum(ClaimKind):
             raise NotProven("Hessian not proven positive definite on the whole box "
                             "(radius too large, or not a minimum)") from None
 
-        # (2): |g| < mu r / 2, with mu r / 2 rounded down
-        if not g < _down(_down(mu * radius) * 0.5):
-            raise NotProven(
-                f"gradient norm {g:.3e} is not below mu*r/2 = {mu * radius / 2:.3e}: "
-                "the box may not contain a critical point (radius too small)"
-            )
-        dist = _up(g / mu)
-        loss_hi = float(at_point.loss.hi)
-        loss_lo = _down(float(at_point.loss.lo) - _up(_up(g * g) / _down(2.0 * mu)))
+        dist, loss_lo, loss_hi = box_argument(g, mu, radius, at_point.loss)
         if not loss_lo > 0.0:
             raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
                             "may be a global minimum")

@@ -42,6 +42,7 @@ from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
 from ..interval import round_down as _down, round_up as _up
 from .compact import enclose, enclose_point_arb, layout, refinement, values_to_theta
+from ..spurious_minima.kind import box_argument
 
 MAX_K = 100_000  # multiplicities up to k^2 = 10^10 (exact in binary64)
 MAX_BLOCKS = 6
@@ -217,13 +218,8 @@ class SymmetricSpuriousMinimum(ClaimKind):
             raise NotProven("Hessian not proven positive definite on the whole box (compression to Fix(G_q), "
                             "which has the same smallest eigenvalue): radius too large, or not a minimum") from None
 
-        # box argument in Fix(G_p): |g| < mu rho / 2
-        if not g < _down(_down(mu * rho) * 0.5):
-            raise NotProven(f"gradient norm {g:.3e} is not below mu*r/2 = {mu * rho / 2:.3e}: "
-                            "the ball may not contain a critical point (radius too small)")
-        dist = _up(g / mu)
-        loss_hi = float(at_point.loss.hi)
-        loss_lo = _down(float(at_point.loss.lo) - _up(_up(g * g) / _down(2.0 * mu)))
+        # box argument in Fix(G_p) (Frobenius metric): |g| < mu rho / 2
+        dist, loss_lo, loss_hi = box_argument(g, mu, rho, at_point.loss)
         if not loss_lo > 0.0:
             raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
                             "may be a global minimum")
@@ -254,17 +250,14 @@ class SymmetricSpuriousMinimum(ClaimKind):
         t_p = _scaled(_compress(h_q, ref.parent, lp.n), lp.sizes)  # Hessian of F|Fix(G_p), orthonormal basis
         bounds: dict = {"gradient_norm_at_point": g}
         route = None
-        try:
+        try:  # F|Fix(G_p) strongly convex on the box and |g| < mu rho / 2
             mu = _pd_lower_bound(t_p)
-        except NotProven:
-            mu = None
-        if mu is not None and g < _down(_down(mu * rho) * 0.5):
+            dist, loss_lo, loss_hi = box_argument(g, mu, rho, at_point.loss)
             route = "box argument"
-            dist = _up(g / mu)
-            loss_hi = float(at_point.loss.hi)
-            loss_lo = _down(float(at_point.loss.lo) - _up(_up(g * g) / _down(2.0 * mu)))
             bounds["fixed_space_hessian_min_eigenvalue_lower_bound"] = mu
-        else:
+        except NotProven:
+            pass
+        if route is None:
             route = "Krawczyk"
             grad_psi = g_p * _inv_sqrt(lp.sizes)  # gradient in the orthonormal coordinates psi = sqrt(D) phi
             offset = _krawczyk_offset(grad_psi, t_p, rho)  # encloses psi* - psi~
