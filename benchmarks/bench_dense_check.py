@@ -11,7 +11,7 @@ tree and, with ``--before TREE``, with an older checkout (old API certify.checki
 
 Points: k = 50 is certificates/spurious_minima/gpu-search/relu-k50-n50-loss0.02975782.json.
 k = 100 is built here (untrusted, once, cached in --cache): the first k = 100 class of
-Safran-Yehudai-Shamir 2021 (../shared/data/sys2021-minima.json), expanded from its compact
+Safran-Yehudai-Shamir 2021 (data/sys2021-minima.json), expanded from its compact
 (p, vals) form to W = A^T, polished by one float Newton step (certify.spurious_minima.landscape),
 radius 2^-27.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 K50 = ROOT / "certificates/spurious_minima/gpu-search/relu-k50-n50-loss0.02975782.json"
-DATA = ROOT.parent / "shared" / "data" / "sys2021-minima.json"
+DATA = ROOT / "data" / "sys2021-minima.json"
 
 
 def load() -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "docs" / "results"
-DATA = ROOT.parent / "shared" / "data" / "sys2021-minima.json"
+DATA = ROOT / "data" / "sys2021-minima.json"
 
 
 def main() -> int:

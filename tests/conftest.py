@@ -19,6 +19,7 @@ import pytest
 from certify.publishing import dumps
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+PUBLISHED_MINIMA = REPO_ROOT / "data" / "sys2021-minima.json"  # data/README.md: source, licence, SHA-256
 
 
 def stored_spurious(pattern: str) -> Path:

@@ -19,6 +19,7 @@ from certify.kernel.overparameterization.bounds import neuron_quantities, split_
 from certify.kernel.overparameterization.kind import KIND, parse_alpha, rational_enclosure
 from certify.overparameterization.prove import build, plan, round_down
 from certify.publishing import PublishError, dumps
+from conftest import PUBLISHED_MINIMA
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -489,7 +490,7 @@ def test_cross_remainder_constant_is_tight_for_a_nearly_parallel_student():
 
 # ------------------------------------------------------------------ symmetric (compact) minima
 
-DATA = ROOT.parent / "shared" / "data" / "sys2021-minima.json"  # shared/ beside the checkout
+DATA = PUBLISHED_MINIMA
 K7_CLASS = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
                                           [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
 
@@ -498,9 +499,8 @@ def _compact_classes():
     from certify.overparameterization.report import compact_to_point
 
     classes = [K7_CLASS]
-    if DATA.exists():
-        data = json.loads(DATA.read_text())["classes"]
-        classes += data[::150] + [c for c in data if len(c["p"]) >= 3][:3]
+    data = json.loads(DATA.read_text())["classes"]
+    classes += data[::150] + [c for c in data if len(c["p"]) >= 3][:3]
     return [(tuple(c["p"]), np.array(c["vals"]), compact_to_point(c["p"], c["vals"])) for c in classes]
 
 
@@ -534,10 +534,8 @@ def test_compact_radii():
 
 @pytest.fixture(scope="module")
 def _sym7():
-    try:
-        from certify.spurious_minima.symmetric import certify_compact
-    except ImportError as exc:  # pragma: no cover - the symmetric producer is another issue's
-        pytest.skip(f"symmetric producer not available: {exc}")
+    from certify.spurious_minima.symmetric import certify_compact
+
     out = certify_compact(K7_CLASS["p"], K7_CLASS["vals"])
     assert out.nature == "minimum", out.reason
     p = plan(out.cert)

@@ -722,11 +722,8 @@ def test_dense_hessian_refuses_huge_factors():
 def test_dense_check_above_the_old_cap():
     """k = n = 60 (old cap: n k <= 2500): a published class (Safran-Yehudai-Shamir 2021),
     polished by one float Newton step, is proven by the dense check."""
-    from pathlib import Path
+    from conftest import PUBLISHED_MINIMA as data
 
-    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json"
-    if not data.exists():
-        pytest.skip("sys2021-minima.json not available")
     cls = [c for c in json.loads(data.read_text())["classes"] if c["k"] == 60][0]
     p, vals = cls["p"], cls["vals"]
     k, m = sum(p), len(p)

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from certify.spurious_minima import compact as C
+from conftest import PUBLISHED_MINIMA
 from certify.spurious_minima import landscape as L
 
-DATA = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json")
+DATA = str(PUBLISHED_MINIMA)
 K7 = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.0],
                                      [0.18599104632000957, 0.9969227987935689, -0.035080155932389]]}
 
@@ -20,8 +21,6 @@ K7 = {"k": 7, "p": [1, 6], "vals": [[-0.6327039049152542, 0.2616910758354652, 0.
 def _published(pred):
     from pathlib import Path
 
-    if not Path(DATA).exists():
-        pytest.skip("shared/data/sys2021-minima.json not present")
     data = json.loads(Path(DATA).read_text())
     return next(c for c in data["classes"] if pred(c))
 
@@ -128,7 +127,7 @@ def test_compact_cost_is_flat_in_k():
 
 
 def test_delta_s_k_minus_1_matches_reference_table():
-    """shared/reference/symmetry.md: loss and lambda_min (float) of the Delta S_{k-1} family."""
+    """Loss and lambda_min (float reference figures, docs/results/families.md) of the Delta S_{k-1} family."""
     from certify.spurious_minima.families import blocks, continue_family
 
     pts = continue_family("delta-s-k-minus-1", [5, 6, 7, 20, 100])
@@ -397,8 +396,6 @@ def test_published_record_is_complete():
     from collections import Counter
     from pathlib import Path
 
-    if not Path(DATA).exists():
-        pytest.skip("shared/data/sys2021-minima.json not present")
     data = json.loads(Path(DATA).read_text())
     want = Counter((c["k"], "-".join(map(str, c["p"]))) for c in data["classes"])
     have = Counter()

@@ -23,9 +23,10 @@ from certify.kernel.registry import get_kind
 from certify.kernel.spurious_symmetric import compact as C
 from certify.kernel.spurious_symmetric.kind import KIND, MAX_BLOCKS, MAX_K
 from certify.publishing import build_certificate
+from conftest import PUBLISHED_MINIMA
 from certify.spurious_minima import landscape as L
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "sys2021-minima.json"  # shared/ beside the checkout
+DATA = PUBLISHED_MINIMA
 REPO = Path(__file__).resolve().parent.parent
 NAME = "relu-spurious-minimum-symmetric"
 
@@ -156,7 +157,7 @@ def family(published):
     return {k: [[float(x) for x in row] for row in v] for k, v in out.items()}
 
 
-# reference figures (float, shared/reference/symmetry.md)
+# reference figures (float; docs/results/families.md)
 FAMILY_LOSS = {6: 0.025081, 7: 0.023203, 20: 0.011276, 100: 0.0027417, 1000: 2.926e-4, 10000: 2.961e-5}
 FAMILY_RADIUS = {6: 1e-8, 7: 1e-8, 20: 1e-8, 100: 1e-8, 1000: 1e-8, 10000: 1e-8}
 

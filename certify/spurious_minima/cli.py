@@ -7,7 +7,7 @@ UNTRUSTED producer.  ``prove`` has four sources of points, one at a time:
 * ``--family NAME``: a symmetric family continued in k (``symmetric``: the dense
   Delta S_k certificates; ``delta-s-k`` / ``delta-s-k-minus-1``: compact ones);
 * ``--from FILE``: any external point (plain matrix, compact entry, or a file
-  shaped like shared/data/sys2021-minima.json).
+  shaped like data/sys2021-minima.json).
 
 Options that do not apply to the chosen source are refused, not ignored.
 """

@@ -5,7 +5,7 @@ trusted claim kind ``relu-spurious-minimum-symmetric`` encloses everything
 itself.  Cost is O(m^3) per evaluation (m = number of blocks), whatever k is:
 k enters only as the block sizes p_i, i.e. as multiplicities of orbit sums.
 
-Compact layout (shared/data/README.md, sys2021-minima.json): block sizes
+Compact layout (data/README.md, sys2021-minima.json): block sizes
 p = (p_1, ..., p_m), sum k, and ``vals`` of shape (m, m + 1).  The k x k
 matrix A has the student neurons as its COLUMNS; for a row index in block i
 and a column index in block j: A = vals[i][j] if i != j, vals[i][i] on the

@@ -1,6 +1,6 @@
 """The published record (Safran, Yehudai & Shamir 2021) turned into certificates (UNTRUSTED producer).
 
-Every class of a file shaped like shared/data/sys2021-minima.json is polished
+Every class of a file shaped like data/sys2021-minima.json is polished
 in the compact parameters and certified with the symmetric kind into
 ``OUT/k{K:03d}/relu-sym-k{K:03d}-p{a}-{b}-loss{loss:.8f}.json``.  A class the
 kernel does not prove a minimum is tried as a saddle; whatever happens is
@@ -179,7 +179,7 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
         "",
         "Safran, Yehudai & Shamir (COLT 2021) published 2208 classes of spurious local minima of the",
         "two-layer ReLU teacher–student loss (n = k students, teacher I_k), k = 7…100, each checked in",
-        "floating point only (`shared/data/sys2021-minima.json`). Each class was polished by Newton's",
+        "floating point only (`data/sys2021-minima.json`). Each class was polished by Newton's",
         "method in its compact parameters (`certify/spurious_minima/compact.py`, O(m³) work per",
         "evaluation whatever k is) and certified with the claim kind `relu-spurious-minimum-symmetric`",
         "(theorem: docs/spurious-symmetric.md) for **every input dimension d ≥ k**. The certificates are",

@@ -1,7 +1,7 @@
 """Certificates of kind ``relu-spurious-minimum-symmetric`` for compact points (UNTRUSTED producer).
 
 A compact point (block sizes p, values ``vals``, the layout of
-shared/data/sys2021-minima.json) is polished by Newton's method in the
+data/sys2021-minima.json) is polished by Newton's method in the
 compact parameters (certify.spurious_minima.compact), classified in floating
 point (minimum or saddle, from the block spectra), and handed to the trusted
 kernel with a box radius chosen by trying powers of two; only what the
