@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .certificate import FORMAT, CertificateError, NotProven, get_object, get_str, load_certificate, only_fields
+from .certificate import (FORMAT, CertificateError, NotProven, get_object, get_str, load_certificate, only_fields,
+                          parse_json_text)
 from .contract import ClaimKind, Proven
 from .registry import get_kind
 
@@ -82,17 +83,29 @@ def check_data(cert: Any) -> Proven:
     return result
 
 
-def check_file(path: str | os.PathLike) -> Verdict:
+def _verdict(path: str, read: Callable[[], dict]) -> Verdict:
+    """Read and decide one certificate; every failure becomes a NOT PROVEN verdict with its reason."""
     kind = None
     try:
-        cert = load_certificate(path)
+        cert = read()
         kind = cert.get("kind") if isinstance(cert.get("kind"), str) else None
         proof = check_data(cert)
-        return Verdict(str(path), kind, True, proof.summary, dict(proof.bounds))
+        return Verdict(path, kind, True, proof.summary, dict(proof.bounds))
     except (CertificateError, NotProven) as exc:
-        return Verdict(str(path), kind, False, str(exc) or type(exc).__name__)
+        return Verdict(path, kind, False, str(exc) or type(exc).__name__)
     except Exception as exc:  # noqa: BLE001 - any failure is "not proven", never a pass
-        return Verdict(str(path), kind, False, f"checker error ({type(exc).__name__}: {exc})")
+        return Verdict(path, kind, False, f"checker error ({type(exc).__name__}: {exc})")
+
+
+def check_file(path: str | os.PathLike) -> Verdict:
+    """The verdict on the certificate file at ``path`` (never raises)."""
+    return _verdict(str(path), lambda: load_certificate(path))
+
+
+def check_text(text: str, path: str = "<text>") -> Verdict:
+    """The verdict on certificate text, exactly as :func:`check_file` would give it for a file holding
+    that text (never raises)."""
+    return _verdict(path, lambda: parse_json_text(text))
 
 
 MANIFEST_FORMAT = "certify-manifest"  # a manifest file (certify/manifest.py) is data, not a certificate
