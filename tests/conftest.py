@@ -32,6 +32,32 @@ K = 6
 SPURIOUS_LOSS = 0.02508058
 
 
+# --------------------------------------------------------------------------- global precision
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_precision():
+    """Every test leaves mpmath's and python-flint's global working precision as it found them (a test
+    may set mpmath.mp.dps or flint.ctx.prec for itself; the next test never inherits it)."""
+    import mpmath
+    from flint import ctx
+
+    saved = (mpmath.mp.prec, ctx.prec)
+    yield
+    mpmath.mp.prec, ctx.prec = saved
+
+
+@pytest.fixture
+def mp_dps():
+    """mp_dps(n): mpmath's working precision for this test only (restored afterwards)."""
+    import mpmath
+
+    def _set(digits: int) -> None:
+        mpmath.mp.dps = digits
+
+    return _set
+
+
 # --------------------------------------------------------------------------- search results
 
 

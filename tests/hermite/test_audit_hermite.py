@@ -62,7 +62,10 @@ def restate(cert: dict) -> None:
 
 # ============================================================================ (1) the mathematics
 
-mp.mp.dps = 30
+@pytest.fixture(autouse=True)
+def _thirty_digits(mp_dps):
+    """The reference quadratures of this module run at 30 digits (restored after each test)."""
+    mp_dps(30)
 
 
 def _h(n, x):

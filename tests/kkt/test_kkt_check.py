@@ -9,7 +9,7 @@ from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data, check_file
 from certify.kernel.kkt.kind import KIND
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CERTS = ROOT / "certificates" / "kkt"
 STORED = ["relu_wide_angle.json", "diagonal_depth2.json", "linear_depth3.json", "relu_gd_wide_angle.json",
           "relu_clusters_adjusted.json"]

@@ -647,7 +647,7 @@ def test_dense_hessian_box_enclosure_contains_the_hessian_everywhere(n, k):
 def test_dense_hessian_matches_the_float_landscape_at_a_stored_minimum():
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "certificates/spurious_minima/relu-k10-n10-loss0.01870219.json"
+    path = Path(__file__).resolve().parents[2] / "certificates/spurious_minima/relu-k10-n10-loss0.01870219.json"
     cert = json.loads(path.read_text())
     W = np.array(cert["point"])
     enc = enclose(Interval.around(W, cert["radius"]), want=("hess",)).hess

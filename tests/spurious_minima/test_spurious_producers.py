@@ -385,7 +385,7 @@ def test_prove_from_global_minimum_writes_nothing(spurious_cli, tmp_path):
 
 # --------------------------------------------------------------------------- stored certificates (completeness)
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 PUBLISHED = ROOT / "certificates" / "spurious_minima" / "published"
 FAMILIES = ROOT / "certificates" / "spurious_minima" / "families"
 

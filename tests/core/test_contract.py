@@ -26,7 +26,7 @@ from certify.kernel.contract import ClaimKind
 from certify.kernel.registry import kinds
 from certify.publishing import dumps
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "certificates"
 
 

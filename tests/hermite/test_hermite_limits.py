@@ -17,7 +17,7 @@ from certify.kernel.hermite.activations import ACTIVATIONS
 from certify.kernel.hermite.kind import KIND
 from certify.publishing import dumps
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 STORED = ROOT / "certificates" / "hermite"
 
 

@@ -19,7 +19,7 @@ from certify.kernel.checking import check_data, check_file
 from certify.kernel.kkt.kind import KIND
 from certify.kernel.kkt.polynomials import Poly, count_roots_open, sign_on_interval
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CERTS = ROOT / "certificates" / "kkt"
 REJECTED = (CertificateError, NotProven)
 

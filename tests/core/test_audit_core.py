@@ -26,7 +26,7 @@ from certify.kernel.interval import (
 )
 
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def exactly_positive_definite(a: np.ndarray, shift: float = 0.0) -> bool:

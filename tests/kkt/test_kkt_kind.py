@@ -15,7 +15,7 @@ from certify.kernel.kkt import kind as kkt
 from certify.kernel.kkt.kind import CLAIMS, KIND, LIMITS, PROPERTIES
 from certify.kernel.kkt.networks import NETWORKS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CERTS = ROOT / "certificates" / "kkt"
 STORED = sorted(p.name for p in CERTS.glob("*.json"))
 

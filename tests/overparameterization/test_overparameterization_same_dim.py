@@ -24,7 +24,7 @@ from test_overparameterization import rejected, restate  # one pair of helpers f
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIN6 = ROOT / "certificates" / "spurious_minima" / "relu-k06-n06-loss0.02508058.json"
 STORED6 = ROOT / "certificates" / "overparameterization" / "relu-k06-n06-loss0.02508058.json"
 SAME_DIM = ROOT / "certificates" / "overparameterization" / "same-dimension"

@@ -9,7 +9,7 @@ import pytest
 
 from certify.cli import main
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CERTS = ROOT / "certificates" / "kkt"
 
 

@@ -23,7 +23,7 @@ from conftest import PUBLISHED_MINIMA
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIN6 = ROOT / "certificates" / "spurious_minima" / "relu-k06-n06-loss0.02508058.json"
 MIN7 = ROOT / "certificates" / "spurious_minima" / "relu-k07-n07-loss0.02320271.json"
 STORED6 = ROOT / "certificates" / "overparameterization" / "relu-k06-n06-loss0.02508058.json"

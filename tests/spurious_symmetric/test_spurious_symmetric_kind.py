@@ -27,7 +27,7 @@ from conftest import PUBLISHED_MINIMA
 from certify.spurious_minima import landscape as L
 
 DATA = PUBLISHED_MINIMA
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NAME = "relu-spurious-minimum-symmetric"
 
 

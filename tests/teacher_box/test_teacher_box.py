@@ -19,7 +19,7 @@ from certify.spurious_minima import landscape as L
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STORE = ROOT / "certificates" / "teacher_box"
 K6 = STORE / "teacher-box-k06.json"
 
