@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import __version__
 from ..kernel.certificate import NotProven, rational_str
-from ..kernel.teacher_box.enclosure import free_entries
+from ..kernel.teacher_student import free_entries
 from ..kernel.teacher_box.kind import KIND, SubBox, check_sub_box, sub_box_bounds, sub_box_teacher
 
 DEFAULT_OUT = Path("certificates") / "teacher_box"
@@ -59,10 +59,10 @@ def split_order(k: int, x0: np.ndarray | None = None) -> list[int]:
     jj, ll = free_entries(k)
     if x0 is not None:
         from ..kernel.interval import Interval
-        from ..kernel.teacher_box.enclosure import enclose
+        from ..kernel.teacher_student import enclose
 
-        e = enclose(Interval.point(x0), Interval.point(np.eye(k)), want=("hess", "dsigma"))
-        J = -np.linalg.solve(e.hess.mid_rad()[0], e.dsigma.mid_rad()[0])
+        e = enclose(Interval.point(x0), teacher=Interval.point(np.eye(k)), want=("hess_entries", "dgrad_dteacher"))
+        J = -np.linalg.solve(e.hess_entries.mid_rad()[0], e.dgrad_dteacher.mid_rad()[0])
         return [int(i) for i in np.argsort(-np.abs(J).sum(axis=0), kind="stable")]
     diag = [e for e in range(jj.size) if jj[e] == ll[e]]
     return diag + [e for e in range(jj.size) if jj[e] != ll[e]]

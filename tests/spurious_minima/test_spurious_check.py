@@ -16,7 +16,7 @@ from certify.kernel.interval import Interval, NotProven, min_eigenvalue_lower_bo
 from certify.kernel.registry import BUILTIN_KINDS, get_kind
 from certify.kernel.spurious_minima import kind as spurious_kind
 from certify.kernel.spurious_minima.kind import KIND, SpuriousMinimumClaim
-from certify.kernel.spurious_minima.rigorous import enclose
+from certify.kernel.teacher_student import enclose
 from certify.publishing import dumps
 from certify.spurious_minima import landscape as L
 from certify.spurious_minima.prove import build
@@ -673,7 +673,7 @@ def _exact_gram(w, v):
 def test_gram_enclosure_contains_exact_rational_sums(scale):
     """The BLAS midpoint-radius lemma: for random interval data and random points inside the
     intervals (corners included), the exact rational sum lies in mid +- err."""
-    from certify.kernel.spurious_minima.rigorous import gram_enclosure
+    from certify.kernel.teacher_student import gram_enclosure
 
     rng = np.random.default_rng(int(-np.log10(scale)) + 50)
     n, m, k = 3, 7, 4
@@ -699,7 +699,7 @@ def test_gram_enclosure_contains_exact_rational_sums(scale):
 
 
 def test_gram_enclosure_error_is_not_useless():
-    from certify.kernel.spurious_minima.rigorous import gram_enclosure
+    from certify.kernel.teacher_student import gram_enclosure
 
     rng = np.random.default_rng(3)
     wm = rng.standard_normal((2, 50))

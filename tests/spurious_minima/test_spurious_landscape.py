@@ -16,7 +16,7 @@ import pytest
 
 from certify.kernel.interval import Interval, NotProven
 from certify.spurious_minima import landscape as L
-from certify.kernel.spurious_minima.rigorous import enclose
+from certify.kernel.teacher_student import enclose
 from certify.spurious_minima.search import (
     MinimumClass,
     SearchConfig,

@@ -14,7 +14,7 @@ from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data, check_file
 from certify.kernel.interval import Interval
 from certify.kernel.teacher_box import kind as tb
-from certify.kernel.teacher_box.enclosure import enclose, free_entries
+from certify.kernel.teacher_student import enclose, free_entries
 from certify.spurious_minima import landscape as L
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -110,9 +110,9 @@ def test_enclosures_contain_float_values_for_a_general_teacher():
     cert = load()
     x = np.array(cert["sub_boxes"][0]["point"])
     S = _random_teacher(6, 0.05)
-    e = enclose(Interval.point(x), Interval.point(S))
+    e = enclose(Interval.point(x), teacher=Interval.point(S), want=("loss", "grad", "hess_entries", "m"))
     for got, ref in ((e.loss, L.loss(x[None], S)[0]), (e.grad, L.gradient(x[None], S)[0]),
-                     (e.hess, L.hessian(x[None], S)[0]), (e.m_matrix, L.m_matrix(x[None], S)[0])):
+                     (e.hess_entries, L.hessian(x[None], S)[0]), (e.m_matrix, L.m_matrix(x[None], S)[0])):
         mid = 0.5 * (got.lo + got.hi)
         assert np.abs(mid - ref).max() < 1e-12
         assert np.all(got.hi - got.lo < 1e-12)
@@ -121,7 +121,7 @@ def test_enclosures_contain_float_values_for_a_general_teacher():
 def test_sigma_derivatives_match_finite_differences():
     x = np.array(load()["sub_boxes"][0]["point"])
     S = _random_teacher(6, 0.05, seed=1)
-    e = enclose(Interval.point(x), Interval.point(S), want=("dsigma", "dloss_sigma"))
+    e = enclose(Interval.point(x), teacher=Interval.point(S), want=("dgrad_dteacher", "dloss_dteacher"))
     jj, ll = free_entries(6)
     h = 1e-6
     for t, (j, l) in enumerate(zip(jj, ll)):
@@ -132,22 +132,22 @@ def test_sigma_derivatives_match_finite_differences():
         Sm[l, j] = Sm[j, l]
         fd_g = (L.gradient(x[None], Sp)[0] - L.gradient(x[None], Sm)[0]).ravel() / (2 * h)
         fd_l = (L.loss(x[None], Sp)[0] - L.loss(x[None], Sm)[0]) / (2 * h)
-        assert np.abs(fd_g - 0.5 * (e.dsigma.lo[:, t] + e.dsigma.hi[:, t])).max() < 1e-8
-        assert abs(fd_l - 0.5 * (e.dloss_sigma.lo[t] + e.dloss_sigma.hi[t])) < 1e-8
+        assert np.abs(fd_g - 0.5 * (e.dgrad_dteacher.lo[:, t] + e.dgrad_dteacher.hi[:, t])).max() < 1e-8
+        assert abs(fd_l - 0.5 * (e.dloss_dteacher.lo[t] + e.dloss_dteacher.hi[t])) < 1e-8
 
 
 def test_joint_box_encloses_sampled_teachers_and_points():
     x = np.array(load()["sub_boxes"][0]["point"])
     T = Interval.around(np.eye(6), 1e-3)
     X = Interval.around(x, 1e-3)
-    e = enclose(X, T)
+    e = enclose(X, teacher=T, want=("loss", "grad", "hess_entries", "m"))
     rng = np.random.default_rng(2)
     for _ in range(20):
         S = np.eye(6) + rng.uniform(-1e-3, 1e-3, (6, 6))  # the enclosure also covers non-symmetric S
         W = x + rng.uniform(-1e-3, 1e-3, (6, 6))
         assert e.loss.lo <= L.loss(W[None], S)[0] <= e.loss.hi
         assert np.all(e.grad.contains(L.gradient(W[None], S)[0]))
-        assert np.all(e.hess.contains(L.hessian(W[None], S)[0]))
+        assert np.all(e.hess_entries.contains(L.hessian(W[None], S)[0]))
         assert np.all(e.m_matrix.contains(L.m_matrix(W[None], S)[0]))
 
 
@@ -399,8 +399,8 @@ def test_centred_radii_contain_sampled_variation():
     T = Interval.around(Sc, 1e-3)
     RH, RD = centred_radii(X, T, x, Sc)
     H0 = L.hessian(x[None], Sc)[0]
-    e0 = enclose(Interval.point(x), Interval.point(Sc), want=("dsigma",))
-    D0 = 0.5 * (e0.dsigma.lo + e0.dsigma.hi)
+    e0 = enclose(Interval.point(x), teacher=Interval.point(Sc), want=("dgrad_dteacher",))
+    D0 = 0.5 * (e0.dgrad_dteacher.lo + e0.dgrad_dteacher.hi)
     rng = np.random.default_rng(5)
     jj, ll = free_entries(6)
     worst = 0.0
@@ -411,8 +411,8 @@ def test_centred_radii_contain_sampled_variation():
         S[jj, ll] += sig
         S[ll, jj] = S[jj, ll]
         dH = np.abs(L.hessian(W[None], S)[0] - H0)
-        e = enclose(Interval.point(W), Interval.point(S), want=("dsigma",))
-        dD = np.abs(0.5 * (e.dsigma.lo + e.dsigma.hi) - D0)
+        e = enclose(Interval.point(W), teacher=Interval.point(S), want=("dgrad_dteacher",))
+        dD = np.abs(0.5 * (e.dgrad_dteacher.lo + e.dgrad_dteacher.hi) - D0)
         assert np.all(dH <= RH + 1e-12) and np.all(dD <= RD + 1e-12)
         worst = max(worst, (dH / np.maximum(RH, 1e-300)).max())
     assert worst > 0.05  # the bound is not vacuous-loose (a test that cannot fail is a defect)

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..interval import Interval, NotProven, pi as pi_enclosure
+from ..teacher_student import pairs
 
 
 @dataclass
@@ -50,42 +51,21 @@ class NeuronQuantities:
 
 
 def neuron_quantities(X: Interval) -> NeuronQuantities:
-    """Norm margin, lam_i = M_ii - 1/2 and the cross-remainder sums for every neuron over the box X."""
+    """Norm margin, lam_i = M_ii - 1/2 and the cross-remainder sums for every neuron over the box X
+    (teacher I_k), from the pair quantities of certify.kernel.teacher_student (which prove every
+    neuron nonzero and every pair non-parallel on X)."""
     n, k = X.shape
-    PI = pi_enclosure()
-    nrm2 = X.sqr().sum(axis=1)  # (n,)
-    if np.any(nrm2.lo <= 0):
-        raise NotProven("a student neuron may be zero on the box")
-    nrm = nrm2.sqrt()
-    margin = (nrm.sum(axis=0) * -1.0) + float(k)
-
-    # teachers v_j = e_j: cos = w_ij / |w_i|
-    c_t = X / nrm.reshape(n, 1)
-    s2_t = 1.0 - c_t.sqr()
-    if np.any(s2_t.lo <= 0):
-        raise NotProven("a student neuron may be parallel to a teacher neuron on the box "
-                        "(e.g. the global minimum W = I: nothing to claim)")
-    s_t = s2_t.sqrt()  # (n, k)
-    teach_sin = s_t.sum(axis=1)  # (n,)
+    q = pairs(X, angles=False)
+    margin = (q.nrm.sum(axis=0) * -1.0) + float(k)
+    teach_sin = q.s_t.sum(axis=1)  # (n,): sum_j sin(w_i, e_j)
     teach_rem = teach_sin * 0.25
-
     if n > 1:
-        I, J = np.nonzero(~np.eye(n, dtype=bool))  # row-major: pairs of i grouped together
-        P = I.size
-        dots = (X[I] * X[J]).sum(axis=1)
-        c_s = dots / (nrm[I] * nrm[J])
-        s2_s = 1.0 - c_s.sqr()
-        if np.any(s2_s.lo <= 0):
-            raise NotProven("two student neurons may be parallel on the box")
-        s_s = s2_s.sqrt()
-        stud_sin = (nrm[J] * s_s).reshape(n, n - 1).sum(axis=1)
-        stud_rem = (nrm[J] / (s_s * 8.0)).reshape(n, n - 1).sum(axis=1)
-        assert P == n * (n - 1)
+        stud_sin = q.per_student(q.nrm[q.J] * q.s_s)
+        stud_rem = q.per_student(q.nrm[q.J] / (q.s_s * 8.0))
     else:
-        stud_sin = Interval.point(np.zeros(n))
-        stud_rem = Interval.point(np.zeros(n))
-    lam = (stud_sin - teach_sin) / (nrm * (PI * 2.0))
-    return NeuronQuantities(nrm, margin, lam, stud_rem + teach_rem)
+        stud_sin = stud_rem = Interval.point(np.zeros(n))
+    lam = (stud_sin - teach_sin) / (q.nrm * (q.PI * 2.0))
+    return NeuronQuantities(q.nrm, margin, lam, stud_rem + teach_rem)
 
 
 @dataclass

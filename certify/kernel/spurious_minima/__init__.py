@@ -1,1 +1,1 @@
-"""Claim kind relu-spurious-minimum (trusted): kind.py (claim, statement, check) and rigorous.py (enclosures). Theorem: docs/spurious-minima.md."""
+"""Claim kind relu-spurious-minimum (trusted): kind.py (claim, statement, check); the enclosures are certify.kernel.teacher_student. Theorem: docs/spurious-minima.md."""

@@ -10,21 +10,18 @@ within Euclidean distance ``radius`` of the stored point x~; when
 coordinates) is a strict local minimum with the same loss for every input
 dimension d >= k.
 
-Theorem used (docs/spurious-minima.md, "Certificate theorem").  Let B be the
+Theorem used (docs/spurious-minima.md, Theorem 1; certify.kernel.box_argument).  Let B be the
 box of half-width r around x~ (it contains the closed ball of radius r).  If
 (1) F is C^2 on B and H(x) >= mu I with mu > 0 for every x in B, and
-(2) |grad F(x~)| < mu r / 2,
+(2) |grad F(x~)| < mu r,
 then F has exactly one critical point x* in the ball, a strict local minimum,
 with |x* - x~| <= |grad F(x~)|/mu and
-F(x~) - |grad F(x~)|^2/(2 mu) <= F(x*) <= F(x~).
-(On the sphere |x - x~| = r: F(x) >= F(x~) - |g| r + mu r^2/2 > F(x~), so the
-minimum of F over the ball is interior, hence critical; strong convexity
-gives uniqueness, the distance and the loss bounds.)
+F(x~) - |grad F(x~)|^2/(2 mu) <= F(x*) <= F(x~) (the proof is in certify.kernel.box_argument).
 For every d > k: at an embedded critical point the gradient in the extra
 coordinates vanishes and the Hessian is H (+) (d - k) copies of M; if M >= mu_M I
 with mu_M > 0 on B (so at x*), the embedded x* is a strict local minimum.
 
-Each quantity is enclosed by certify.kernel.spurious_minima.rigorous (interval
+Each quantity is enclosed by certify.kernel.teacher_student (interval
 arithmetic with proven rounding; the dense Hessian as an exactly symmetric
 midpoint plus a proven bound on the 2-norm of its radius); positive
 definiteness of every symmetric matrix in the enclosure is proven by Rump's
@@ -40,29 +37,12 @@ import numpy as np
 from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad, norm2_upper
-from ..interval import round_down as _down, round_up as _up
-from .rigorous import enclose
+from ..box_argument import box_argument
+from ..teacher_student import enclose
 
 MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
 MAX_STUDENTS = 200  # n; the pair quantities are O(n^2 k)
 INPUT_DIMENSIONS = ("k", "all")
-
-
-
-
-def box_argument(g: float, mu: float, radius: float, loss_at_point: Interval) -> tuple[float, float, float]:
-    """The box argument's conclusion (docs/spurious-minima.md, "Certificate theorem").
-
-    Given |grad F(x~)| <= g, H >= mu I (mu > 0) on a region containing the ball of radius r around
-    x~, and F(x~) in ``loss_at_point``: if g < mu r / 2 (checked with mu r / 2 rounded down), the
-    ball holds exactly one critical point x*, with |x* - x~| <= dist and F(x*) in [loss_lo, loss_hi].
-    Returns (dist, loss_lo, loss_hi), each rounded outward; raises NotProven otherwise."""
-    if not g < _down(_down(mu * radius) * 0.5):
-        raise NotProven(f"gradient norm {g:.3e} is not below mu*r/2 = {mu * radius / 2:.3e}: "
-                        "the box may not contain a critical point (radius too small)")
-    dist = _up(g / mu)
-    loss_lo = _down(float(loss_at_point.lo) - _up(_up(g * g) / _down(2.0 * mu)))
-    return dist, loss_lo, float(loss_at_point.hi)
 
 
 @dataclass(frozen=True)
@@ -79,7 +59,7 @@ class SpuriousMinimum(ClaimKind):
     version = 1
     title = "a spurious strict local minimum of the two-layer ReLU teacher-student loss (teacher I_k)"
     theorem = "docs/spurious-minima.md"
-    trusted_modules = ("certify.kernel.spurious_minima.kind", "certify.kernel.spurious_minima.rigorous")
+    trusted_modules = ("certify.kernel.spurious_minima.kind",)
     claim_fields = frozenset({"n", "k", "teacher", "input_dimensions"})
     evidence_fields = frozenset({"point", "radius"})
     limits = {"parameters (n*k)": MAX_PARAMETERS, "students (n)": MAX_STUDENTS}

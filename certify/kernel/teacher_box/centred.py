@@ -1,5 +1,5 @@
 """Centred (first-order Taylor) enclosures of the Hessian H and of D = d(grad F)/d sigma over a
-joint box, to intersect with the direct enclosures of certify.kernel.teacher_box.enclosure.
+joint box, to intersect with the direct enclosures of certify.kernel.teacher_student.
 
 TRUSTED (docs/trust.md).  Imports only certify.kernel.interval and numpy.
 

@@ -46,7 +46,8 @@ from ..contract import ClaimKind, Proven
 from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper, row_sums_upper
 from ..interval import round_down as _down, round_up as _up
 from .centred import centred_radii
-from .enclosure import enclose, free_entries
+from ..box_argument import gradient_condition, loss_lower_bound
+from ..teacher_student import enclose, free_entries
 
 MAX_K = 30
 MAX_SUB_BOXES = 1024
@@ -193,7 +194,7 @@ class TeacherBox(ClaimKind):
     title = ("a spurious strict local minimum of the two-layer ReLU teacher-student loss for EVERY symmetric "
              "teacher S with |S - I| <= rho entrywise (n = k, every d >= k)")
     theorem = "docs/teachers.md"
-    trusted_modules = ("certify.kernel.teacher_box.kind", "certify.kernel.teacher_box.enclosure",
+    trusted_modules = ("certify.kernel.teacher_box.kind",
                        "certify.kernel.teacher_box.centred")
     claim_fields = frozenset({"k", "rho"})
     evidence_fields = frozenset({"sub_boxes"})
@@ -341,10 +342,10 @@ def sub_box_bounds(k: int, box: SubBox) -> dict:
     distance bound.  Raises NotProven where an enclosure fails (e.g. H not proven PD)."""
     T, S_c, mag = sub_box_teacher(k, box.lo, box.hi)
     x_c, r = box.point, box.ball_radius
-    at_c = enclose(Interval.point(x_c), Interval.point(S_c), want=("loss", "grad", "hess", "dsigma"))
+    at_c = enclose(Interval.point(x_c), ("loss", "grad", "hess_entries", "dgrad_dteacher"), teacher=Interval.point(S_c))
     # the point map (any J is sound; this one cancels the first-order term)
-    Hm, _ = at_c.hess.mid_rad()
-    Dm, _ = at_c.dsigma.mid_rad()
+    Hm, _ = at_c.hess_entries.mid_rad()
+    Dm, _ = at_c.dgrad_dteacher.mid_rad()
     with np.errstate(all="ignore"):
         try:
             J = -np.linalg.solve(Hm, Dm)
@@ -354,11 +355,11 @@ def sub_box_bounds(k: int, box: SubBox) -> dict:
         raise NotProven("point map is not finite")
     shift = row_sums_upper(_up(np.abs(J) * mag))  # >= |J (sigma - c)| per coordinate
     X = Interval.around(x_c.ravel(), _up(shift + r)).reshape(k, k)
-    on = enclose(X, T, want=("grad", "hess", "m", "dsigma", "dloss_sigma"))
+    on = enclose(X, ("grad", "hess_entries", "m", "dgrad_dteacher", "dloss_dteacher"), teacher=T)
     # centred enclosures of H and D (centred.py), intersected entrywise with the direct ones
     RH, RD = centred_radii(X, T, x_c, S_c)
-    hess = _intersect(on.hess, at_c.hess, RH)
-    dsigma = _intersect(on.dsigma, at_c.dsigma, RD)
+    hess = _intersect(on.hess_entries, at_c.hess_entries, RH)
+    dsigma = _intersect(on.dgrad_dteacher, at_c.dgrad_dteacher, RD)
     try:
         mu = min_eigenvalue_lower_bound(hess)
     except NotProven:
@@ -375,7 +376,7 @@ def sub_box_bounds(k: int, box: SubBox) -> dict:
     g = norm2_upper(grad)
     shift_norm = norm2_upper(Interval.point(shift))
     # F_S(x~(S)) in F_{S_c}(x_c) + (grad F(X, T) J + dF/dsigma(X, T)) (sigma - c)   (mean value)
-    dl = matmul_point(on.grad.reshape(1, k * k), J).reshape(-1) + on.dloss_sigma
+    dl = matmul_point(on.grad.reshape(1, k * k), J).reshape(-1) + on.dloss_dteacher
     lvar = float(row_sums_upper(_up(dl.mag() * mag).reshape(1, -1))[0])
     loss_lo = float(_down(float(at_c.loss.lo) - lvar))
     return {"mu": mu, "mu_m": mu_m, "g": g, "loss_box_lo": loss_lo, "shift_norm": shift_norm}
@@ -385,10 +386,10 @@ def check_sub_box(k: int, box: SubBox) -> dict:
     """Decide conditions (1)-(5) of the module docstring for one sub-box; returns its bounds."""
     b = sub_box_bounds(k, box)
     mu, mu_m, g, r = b["mu"], b["mu_m"], b["g"], box.ball_radius
-    if not g < float(_down(mu * r)):
+    if not gradient_condition(g, mu, r):  # the box argument (certify.kernel.box_argument), for every S
         raise NotProven(f"gradient bound {g:.3e} over the teacher sub-box is not below mu*r = {mu * r:.3e} "
                         "(rho too large for this radius, or radius too small)")
-    loss_lo = float(_down(b["loss_box_lo"] - float(_up(_up(g * g) / _down(2.0 * mu)))))
+    loss_lo = float(loss_lower_bound(b["loss_box_lo"], g, mu))
     if not loss_lo > 0.0:
         raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e})")
     dist = float(_up(b["shift_norm"] + float(_up(g / mu))))
