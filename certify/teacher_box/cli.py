@@ -96,8 +96,8 @@ def _cmd_table(args) -> int:
         claim = data["claim"]
         rows.append({"file": str(f), "k": claim["k"], "rho": claim["rho"], "rho_float": float(Fraction(claim["rho"])),
                      "sub_boxes": v.bounds["sub_boxes"], "d0": v.bounds["corollary_d0"],
-                     "mu": v.bounds["hessian_min_eigenvalue_lower_bound"], "loss": v.bounds["loss_lower_bound"],
-                     "distance": v.bounds["distance_to_point"], "check_wall_s": wall, "check_cpu_s": cpu})
+                     "mu": v.bounds["hessian_min_eigenvalue_lower_bound"], "loss": v.bounds["loss"][0],
+                     "distance": v.bounds["distance_to_critical_point"], "check_wall_s": wall, "check_cpu_s": cpu})
     rows.sort(key=lambda r: (r["k"], r["sub_boxes"]))
     print("| k | rho_k | ~rho_k | sub-boxes | d0 (delta = 0.01) | lambda_min(H) >= | F >= | check s (wall / cpu) |")
     print("|---|---|---|---|---|---|---|---|")

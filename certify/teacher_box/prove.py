@@ -92,7 +92,7 @@ def prove_cell(k: int, lo, hi, x0: np.ndarray, log=None):
                 res = check_sub_box(k, box)
             except NotProven:
                 return None
-            R = float(np.nextafter(res["distance_to_point"] * (1 + 2.0**-20), np.inf))
+            R = float(np.nextafter(res["distance_to_critical_point"] * (1 + 2.0**-20), np.inf))
             return SubBox(lo, hi, x_c, r, R)
         if want > 0.5:
             return None

@@ -66,23 +66,11 @@ def split_cert() -> dict:
 def test_stored_k6_certificate_is_proven_with_bounds():
     proof = check_data(load())
     b = proof.bounds
-    assert 0.025 < b["loss_lower_bound"] < 0.0251
+    assert 0.025 < b["loss"][0] <= b["loss"][1] < 0.0251
     assert 0 < b["hessian_min_eigenvalue_lower_bound"] < 0.0047  # <= lambda_min(H) at S = I
     assert 0.19 < b["m_min_eigenvalue_lower_bound"] < 0.2
     assert b["sub_boxes"] == 1
-    assert f"d0 = {b['corollary_d0']}" in proof.summary and "0.99" in proof.summary
-
-
-def test_stored_certificates_all_proven_quickly():
-    import time
-
-    files = sorted(STORE.glob("*.json"))
-    assert len(files) >= 15  # k = 6 ... 20
-    for f in files[:3]:  # the rest: tests/test_contract.py checks every stored certificate
-        t = time.time()
-        v = check_file(f)
-        assert v.proven, v.message
-        assert time.time() - t < 10
+    assert f"d0 = {b['corollary_d0']} for delta = 1/100" in proof.summary and "cited Davidson-Szarek" in proof.summary
 
 
 def test_split_certificate_is_proven(split_cert):

@@ -60,7 +60,7 @@ from typing import Any, Mapping
 from ..certificate import (CertificateError, NotProven, as_rational, get_object, only_fields, rational_str, require,
                            within_limit)
 from ..contract import ClaimKind, Proven
-from .networks import Data, Network, curve_sign, dot, norm_sq, parse_data, parse_network
+from .networks import Data, Network, TwoLayerRelu, curve_sign, dot, norm_sq, parse_data, parse_network
 from .polynomials import Poly, sign_on_interval, sturm_work
 
 CLAIMS = ("kkt_point", "not_local_optimum", "not_global_optimum", "global_optimum")
@@ -248,7 +248,7 @@ def _parse_kkt_point(net: Network, c: KktClaim, ev: Any, read: _Reader) -> KktPo
         raise CertificateError(f"{where} must be a list of {{'example', 'neuron', 'value'}} objects")
     if raw and not net.clarke_choices:
         raise CertificateError(f"{where}: Clarke choices apply only to two_layer_relu ({net.name} is smooth)")
-    width = getattr(net, "width", 0)
+    width = net.width if isinstance(net, TwoLayerRelu) else 0
     within_limit(len(raw), c.n * width, f"{where}: number of choices (at most examples x width)")
     choices: dict[tuple[int, int], Fraction] = {}
     for k, ch in enumerate(raw):

@@ -63,6 +63,8 @@ from ..checking import check_data, parse_claim
 from ..contract import ClaimKind, Proven
 from ..interval import Interval, pi as pi_enclosure
 from ..interval import round_down as _down, round_up as _up
+from ..spurious_minima.kind import SpuriousMinimumClaim
+from ..spurious_symmetric.kind import SymmetricClaim
 from .bounds import compact_neuron_quantities, neuron_quantities, same_dimension_bound, split_bound
 
 MAX_ALPHA_CHARS = 100  # an exact rational alpha "p/q": at most this many characters
@@ -212,24 +214,14 @@ class OneMoreNeuron(ClaimKind):
             kind, mclaim = parse_claim(minimum)  # the embedded kind enforces its own limits
         except CertificateError as exc:
             raise CertificateError(f"embedded minimum: {exc}") from None
-        if mkind == DENSE:
-            point = getattr(mclaim, "point", None)
-            mn, mk, blocks = getattr(mclaim, "n", None), getattr(mclaim, "k", None), None
-            if not isinstance(point, np.ndarray) or point.shape != (mn, mk):
-                raise CertificateError("embedded minimum: no point of shape (n, k)")  # pragma: no cover
-            units = mn
-        else:
-            if getattr(mclaim, "nature", None) != "minimum":
+        if isinstance(mclaim, SpuriousMinimumClaim):  # the typed claims of the two minimum kinds
+            point, mn, mk, blocks, units = mclaim.point, mclaim.n, mclaim.k, None, mclaim.n
+        elif isinstance(mclaim, SymmetricClaim):
+            if mclaim.nature != "minimum":
                 raise CertificateError("embedded minimum: the symmetric certificate claims a saddle, not a minimum")
-            mk = getattr(mclaim, "k", None)
-            mn = mk
-            blocks = tuple(int(b) for b in getattr(mclaim, "blocks", ()))
-            point = getattr(mclaim, "values", None)
-            m = len(blocks)
-            if (not blocks or sum(blocks) != mk or not isinstance(point, np.ndarray)
-                    or point.shape != (m, m + 1)):  # pragma: no cover - the symmetric kind's contract
-                raise CertificateError("embedded minimum: no compact values of shape (m, m + 1)")
-            units = m
+            point, mn, mk, blocks, units = mclaim.values, mclaim.k, mclaim.k, mclaim.blocks, len(mclaim.blocks)
+        else:  # pragma: no cover - MINIMUM_KINDS and the registry say otherwise
+            raise CertificateError(f"embedded minimum: unexpected claim of kind {mkind}")
         n = get_int(claim, "n", "claim", lo=1)
         k = get_int(claim, "k", "claim", lo=1)
         if (n, k) != (mn, mk):

@@ -201,14 +201,16 @@ class TeacherBox(ClaimKind):
     limits = {"k": MAX_K, "sub-boxes": MAX_SUB_BOXES, "sub-boxes * k^4": MAX_WORK,
               "characters per rational": MAX_RATIONAL_CHARS}
     bounds = {
-        "loss_lower_bound": "F_S(x*_S) >= this for every S in the box",
+        "loss": "[lo, hi]: lo <= F_S(x*_S) <= hi for every S in the box",
         "hessian_min_eigenvalue_lower_bound": "mu: H_S(x) >= mu I on every sub-box's joint box",
         "m_min_eigenvalue_lower_bound": "M_S(x) >= mu_M I on every sub-box's joint box (every d >= k)",
-        "gradient_norm_bound": "max over sub-boxes of sup_S |grad F_S(x~(S))|",
-        "distance_to_point": "max over sub-boxes of the proven bound of |x*_S - point|",
+        "gradient_norm_at_point": "max over sub-boxes of sup_S |grad F_S(x~(S))| at the sub-box's point map x~(S)",
+        "distance_to_critical_point": "max over sub-boxes of the proven bound of |x*_S - point|",
         "sub_boxes": "number of sub-boxes",
-        "corollary_d0": "d0 for delta = 1/100 (docs/teachers.md, Corollary): for every d >= d0 a teacher with "
-                        "i.i.d. N(0, 1/d) entries has a spurious local minimum with probability >= 0.99",
+        "corollary_d0": "the least integer d0 >= ((sqrt(k) + sqrt(2 ln 200)) / rho)^2 (its arithmetic is checked); "
+                        "with the cited singular-value bound of Davidson and Szarek (docs/teachers.md, Corollary) it "
+                        "gives: for every d >= d0 a teacher with i.i.d. N(0, 1/d) entries has a spurious local "
+                        "minimum with probability >= 0.99",
     }
     cli_group = "teachers"
     cli_module = "certify.teacher_box.cli"
@@ -266,22 +268,24 @@ class TeacherBox(ClaimKind):
             except NotProven as exc:
                 raise NotProven(f"sub-box {b}: {exc}") from None
             worst = res if worst is None else {
-                "loss_lower_bound": min(worst["loss_lower_bound"], res["loss_lower_bound"]),
+                "loss": [min(worst["loss"][0], res["loss"][0]), max(worst["loss"][1], res["loss"][1])],
                 "hessian_min_eigenvalue_lower_bound": min(worst["hessian_min_eigenvalue_lower_bound"],
                                                           res["hessian_min_eigenvalue_lower_bound"]),
                 "m_min_eigenvalue_lower_bound": min(worst["m_min_eigenvalue_lower_bound"],
                                                     res["m_min_eigenvalue_lower_bound"]),
-                "gradient_norm_bound": max(worst["gradient_norm_bound"], res["gradient_norm_bound"]),
-                "distance_to_point": max(worst["distance_to_point"], res["distance_to_point"]),
+                "gradient_norm_at_point": max(worst["gradient_norm_at_point"], res["gradient_norm_at_point"]),
+                "distance_to_critical_point": max(worst["distance_to_critical_point"],
+                                                  res["distance_to_critical_point"]),
             }
         d0 = corollary_d0(c.k, c.rho)
         bounds = dict(worst, sub_boxes=len(c.sub_boxes), corollary_d0=d0)
         text = (f"spurious local minimum for every symmetric teacher with |S - I| <= {rational_str(c.rho)} "
                 f"(~{float(c.rho):.3g}), n=k={c.k}, every d >= k, {len(c.sub_boxes)} sub-box(es): "
-                f"F >= {worst['loss_lower_bound']:.4g}, lambda_min(H) >= {worst['hessian_min_eigenvalue_lower_bound']:.3g}, "
-                f"lambda_min(M) >= {worst['m_min_eigenvalue_lower_bound']:.3g}; corollary (docs/teachers.md): "
-                f"a teacher with i.i.d. N(0, 1/d) entries has a spurious local minimum with probability >= 0.99 "
-                f"for every d >= d0 = {d0}")
+                f"F in [{worst['loss'][0]:.4g}, {worst['loss'][1]:.4g}], "
+                f"lambda_min(H) >= {worst['hessian_min_eigenvalue_lower_bound']:.3g}, "
+                f"lambda_min(M) >= {worst['m_min_eigenvalue_lower_bound']:.3g}; d0 = {d0} for delta = 1/100 (the "
+                f"probability statement for random teachers, d >= d0, follows with the cited Davidson-Szarek bound: "
+                f"docs/teachers.md, Corollary)")
         return Proven(text, bounds)
 
     def describe(self, c: TeacherBoxClaim) -> str:
@@ -379,7 +383,8 @@ def sub_box_bounds(k: int, box: SubBox) -> dict:
     dl = matmul_point(on.grad.reshape(1, k * k), J).reshape(-1) + on.dloss_dteacher
     lvar = float(row_sums_upper(_up(dl.mag() * mag).reshape(1, -1))[0])
     loss_lo = float(_down(float(at_c.loss.lo) - lvar))
-    return {"mu": mu, "mu_m": mu_m, "g": g, "loss_box_lo": loss_lo, "shift_norm": shift_norm}
+    loss_hi = float(_up(float(at_c.loss.hi) + lvar))  # F_S(x*_S) <= F_S(x~(S)) (x*_S minimises F_S on the ball)
+    return {"mu": mu, "mu_m": mu_m, "g": g, "loss_box_lo": loss_lo, "loss_box_hi": loss_hi, "shift_norm": shift_norm}
 
 
 def check_sub_box(k: int, box: SubBox) -> dict:
@@ -395,8 +400,8 @@ def check_sub_box(k: int, box: SubBox) -> dict:
     dist = float(_up(b["shift_norm"] + float(_up(g / mu))))
     if not dist <= box.radius:
         raise NotProven(f"proven distance bound {dist:.3e} exceeds the claimed radius {box.radius!r}")
-    return {"loss_lower_bound": loss_lo, "hessian_min_eigenvalue_lower_bound": mu,
-            "m_min_eigenvalue_lower_bound": mu_m, "gradient_norm_bound": g, "distance_to_point": dist}
+    return {"loss": [loss_lo, b["loss_box_hi"]], "hessian_min_eigenvalue_lower_bound": mu,
+            "m_min_eigenvalue_lower_bound": mu_m, "gradient_norm_at_point": g, "distance_to_critical_point": dist}
 
 
 KIND = TeacherBox()
