@@ -14,7 +14,11 @@ the IEEE operations.  Reductions are written as loops of such operations,
 never as np.sum / matmul (whose order is unspecified).
 
 Any NaN or infinite endpoint, a division by an interval containing 0, or a
-square root of an interval reaching below 0 raises NotProven.  ``acos`` is
+square root of an interval reaching below 0 raises NotProven.
+
+Positive definiteness (Rump's test) is in certify.kernel.definite; the
+untrusted eigenvalue estimate that only chooses its shift is in
+certify.kernel.eigen_estimate.  ``acos`` is
 enclosed with python-flint's arb on exact endpoint values (acos is
 decreasing, so the image of [lo, hi] is [acos(hi), acos(lo)]).
 """
@@ -162,8 +166,8 @@ class Interval:
         flat_lo, flat_hi = self.lo.ravel(), self.hi.ravel()
         out_lo, out_hi = lo.reshape(-1), hi.reshape(-1)
         for t in range(flat_lo.size):
-            out_lo[t] = _arb_lower(arb(float(flat_hi[t])).acos())
-            out_hi[t] = _arb_upper(arb(float(flat_lo[t])).acos())
+            out_lo[t] = arb_lower(arb(float(flat_hi[t])).acos())
+            out_hi[t] = arb_upper(arb(float(flat_lo[t])).acos())
         return Interval._make(lo, hi, "acos")
 
     def sum(self, axis: int) -> "Interval":
@@ -211,14 +215,16 @@ class Interval:
         return f"Interval(lo={self.lo!r}, hi={self.hi!r})"
 
 
-def _arb_lower(x: arb) -> float:
+def arb_lower(x: arb) -> float:
+    """A binary64 value <= every point of the ball x (NotProven if x is not finite)."""
     if not x.is_finite():
         raise NotProven("arb enclosure is not finite")
     v = float(x.lower())  # lower() is an exact 53-bit value at the default precision
     return v if arb(v) <= x.lower() else float(np.nextafter(v, -_INF))
 
 
-def _arb_upper(x: arb) -> float:
+def arb_upper(x: arb) -> float:
+    """A binary64 value >= every point of the ball x (NotProven if x is not finite)."""
     if not x.is_finite():
         raise NotProven("arb enclosure is not finite")
     v = float(x.upper())
@@ -228,7 +234,7 @@ def _arb_upper(x: arb) -> float:
 def pi() -> Interval:
     """An enclosure of pi."""
     p = arb.pi()
-    return Interval(_arb_lower(p), _arb_upper(p))
+    return Interval(arb_lower(p), arb_upper(p))
 
 
 # ----------------------------------------------------------------------------- norms
@@ -272,92 +278,11 @@ def norm2_upper_nonneg(r: np.ndarray) -> float:
     return float(max(row_sums_upper(r).max(), row_sums_upper(r.T).max()))
 
 
-# ------------------------------------------------------------ positive definiteness
+# ----------------------------------------------------------------------------- rounding error of sums
 
-_U = 2.0**-53  # unit roundoff of binary64
-_ETA = 2.0**-1074  # smallest positive subnormal
-_MAX_ENTRY = 2.0**400  # Rump's test refuses larger entries (no overflow inside Cholesky)
-
-
-def symmetric_part(h: Interval) -> Interval:
-    """Intersect H with its transpose: still contains every symmetric matrix of H."""
-    lo = np.maximum(h.lo, h.lo.T)
-    hi = np.minimum(h.hi, h.hi.T)
-    if np.any(lo > hi):
-        raise NotProven("interval matrix contains no symmetric matrix")
-    return Interval(lo, hi, _checked=True)
-
-
-def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
-    """Rump's isspd test (BIT 2006): True proves that every symmetric matrix
-    A with |A - mid| <= R, ||R||_2 <= rad_norm, satisfies A - shift*I > 0.
-
-    Theorem (Rump 2006, Thm 2.3 with the radius added by Weyl): let B be
-    symmetric with positive diagonal, n x n, and
-    c >= gamma_{n+1}/(1-gamma_{n+1}) trace(B) + 4n(2(n+1) + max B_ii) eta.
-    If floating-point Cholesky (any order, FMA or not) succeeds on B - cI,
-    then B is positive definite.  We take B = mid - shift*I rounded down on
-    the diagonal (B <= mid - shift*I), use the larger constant
-    2(n+2)u trace(B) + 8n(2(n+1) + max B_ii) eta >= the above for n u < 1/4,
-    and add rad_norm, so B - cI succeeding gives lambda_min(B) > rad_norm,
-    hence lambda_min(A - shift*I) > 0 for every A in the interval matrix.
-
-    Rump's theorem assumes that no overflow occurs in the factorization.  LAPACK
-    implementations test a pivot with ``ajj <= 0``, which a NaN (from inf - inf or
-    0 * inf after an overflow) passes, so ``np.linalg.cholesky`` can "succeed" on an
-    indefinite matrix and return inf/NaN entries.  We therefore require every entry
-    of B - cI to be at most 2^400 in magnitude and the computed factor G to be
-    finite.  Then no overflow can have occurred: a completed factorization has
-    sum_k g_jk^2 <= b_jj (1 + small), so |g_jk| <= 2^201 and every product and
-    partial sum formed by any Cholesky variant is below n 2^402 << 2^1024 (and a
-    non-finite value, once formed, propagates into G).
-    """
-    mid = np.asarray(mid, dtype=np.float64)
-    n = mid.shape[0]
-    if n == 0 or not np.all(np.isfinite(mid)) or not np.array_equal(mid, mid.T):
-        return False
-    if n * _U >= 0.25:
-        return False
-    diag = _down(np.diag(mid) - shift)
-    if np.any(diag <= 0):
-        return False
-    trace = sum_upper(diag)
-    maxdiag = float(diag.max())
-    c = _up(_up(2.0 * (n + 2)) * _U * trace)  # products by powers of two / small ints
-    c = _up(c + _up(_up(8.0 * n * _up(2.0 * (n + 1) + maxdiag)) * _ETA))
-    c = float(_up(c + rad_norm))
-    b = mid.copy()
-    np.fill_diagonal(b, _down(diag - c))
-    if not np.all(np.isfinite(b)) or not np.all(np.abs(b) <= _MAX_ENTRY):
-        return False
-    try:
-        g = np.linalg.cholesky(b)
-    except np.linalg.LinAlgError:
-        return False
-    if not np.all(np.isfinite(g)):  # a NaN pivot passes LAPACK's "ajj <= 0" test
-        return False
-    return True
-
-
-def min_eigenvalue_lower_bound(h: Interval, target: float | None = None) -> float:
-    """A proven lower bound mu > 0 of lambda_min over all symmetric matrices in
-    the interval matrix h.  Raises NotProven if positivity cannot be proven."""
-    s = symmetric_part(h)
-    mid, rad = s.mid_rad()
-    rad_norm = norm2_upper_nonneg(rad)
-    if target is None:
-        target = float(np.linalg.eigvalsh(mid)[0]) if np.all(np.isfinite(mid)) else 0.0
-    n = mid.shape[0]
-    margin = 2.0 * (rad_norm + 2.0 * (n + 2) * _U * float(np.abs(np.diag(mid)).sum()))
-    candidates = [target - margin, 0.999 * target - margin, 0.99 * target - margin]
-    candidates += [target * 0.5**j for j in range(1, 60)]
-    for shift in candidates:
-        if shift > 0 and cholesky_succeeds(mid, rad_norm, shift):
-            return float(shift)
-    raise NotProven("positive definiteness could not be proven (Cholesky test failed)")
-
-
-# ------------------------------------------------- large symmetric matrices: midpoint and radius norm
+UNIT_ROUNDOFF = 2.0**-53  # u of binary64 (round to nearest)
+SMALLEST_SUBNORMAL = 2.0**-1074  # eta: the smallest positive binary64 number
+_U = UNIT_ROUNDOFF
 
 
 def gamma_upper(m: int) -> float:
@@ -365,254 +290,3 @@ def gamma_upper(m: int) -> float:
     if not 0 <= m * _U < 0.5:
         raise NotProven("too many operations for the gamma_m rounding bound")
     return float(_up(_up(2.0 * m) * _U))  # m u / (1 - m u) <= 2 m u when m u <= 1/2
-
-
-class SymmetricMidRad:
-    """A symmetric interval matrix given by its midpoint and a bound on its radius.
-
-    It stands for every symmetric A with |A - mid| <= R entrywise for some
-    (unknown) nonnegative matrix R with ||R||_2 <= rad_norm.  Only ``mid``
-    (n x n, exactly symmetric) is stored: a producer proves a bound on ||R||_2
-    (e.g. max row sum of a symmetric R) without forming R.  Since every entry of
-    a nonnegative R is at most ||R||_2, [mid - rad_norm, mid + rad_norm] also
-    encloses every entry (``lo``/``hi``, formed on demand)."""
-
-    __slots__ = ("mid", "rad_norm")
-
-    def __init__(self, mid: np.ndarray, rad_norm: float):
-        mid = np.asarray(mid, dtype=np.float64)
-        rad_norm = float(rad_norm)
-        if mid.ndim != 2 or mid.shape[0] != mid.shape[1]:
-            raise NotProven("SymmetricMidRad needs a square matrix")
-        if not (np.isfinite(rad_norm) and rad_norm >= 0.0):
-            raise NotProven("radius norm bound is not a finite nonnegative number")
-        if not _finite_and_symmetric(mid):
-            raise NotProven("midpoint matrix is not finite and exactly symmetric")
-        self.mid = mid
-        self.rad_norm = rad_norm
-
-    @property
-    def shape(self):
-        return self.mid.shape
-
-    @property
-    def lo(self) -> np.ndarray:
-        return _down(self.mid - self.rad_norm)
-
-    @property
-    def hi(self) -> np.ndarray:
-        return _up(self.mid + self.rad_norm)
-
-
-def _finite_and_symmetric(a: np.ndarray, tile: int = 512) -> bool:
-    """Exact symmetry and finiteness, checked tile by tile (no n x n temporary)."""
-    n = a.shape[0]
-    for r0 in range(0, n, tile):
-        r1 = min(n, r0 + tile)
-        if not np.all(np.isfinite(a[r0:r1])):
-            return False
-        for c0 in range(r0 + tile, n, tile):
-            c1 = min(n, c0 + tile)
-            if not np.array_equal(a[r0:r1, c0:c1], a[c0:c1, r0:r1].T):
-                return False
-        if not np.array_equal(a[r0:r1, r0:r1], a[r0:r1, r0:r1].T):
-            return False
-    return True
-
-
-def _max_abs(a: np.ndarray) -> float:
-    return float(max(np.max(a), -np.min(a))) if a.size else 0.0
-
-
-def _rump_constant(diag: np.ndarray, rad_norm: float) -> float:
-    """The constant c of cholesky_succeeds for the diagonal ``diag`` of B (all > 0)."""
-    n = diag.shape[0]
-    trace = sum_upper(diag)
-    maxdiag = float(diag.max())
-    c = _up(_up(2.0 * (n + 2)) * _U * trace)
-    c = _up(c + _up(_up(8.0 * n * _up(2.0 * (n + 1) + maxdiag)) * _ETA))
-    return float(_up(c + rad_norm))
-
-
-def _cholesky_finite(a: np.ndarray) -> bool:
-    """Floating-point Cholesky of the symmetric a (numpy/LAPACK); True when it completes with a
-    finite factor.  The factor is checked in row blocks and then dropped."""
-    try:
-        g = np.linalg.cholesky(a)
-    except np.linalg.LinAlgError:
-        return False
-    ok = True
-    for r0 in range(0, g.shape[0], 256):
-        if not np.all(np.isfinite(g[r0:r0 + 256])):
-            ok = False
-            break
-    del g
-    return ok
-
-
-def cholesky_succeeds_midrad(a: SymmetricMidRad, shift: float) -> bool:
-    """Rump's test, exactly as :func:`cholesky_succeeds` (same theorem, same constant, same
-    overflow guard), on ``a.mid`` *in place*: the diagonal is replaced by
-    B_ii - c (rounded down), the factorization runs, and the diagonal is restored
-    (also on failure).  True proves lambda_min(A) > shift for every A in ``a``.
-    Memory: the factorization's own copies only (numpy: two n x n arrays)."""
-    mid = a.mid
-    n = mid.shape[0]
-    if n == 0 or n * _U >= 0.25 or not np.isfinite(shift):
-        return False
-    d0 = np.diag(mid).copy()
-    diag = _down(d0 - shift)
-    if np.any(diag <= 0) or not np.all(np.isfinite(diag)):
-        return False
-    try:
-        c = _rump_constant(diag, a.rad_norm)
-    except NotProven:  # the trace overflows
-        return False
-    newdiag = _down(diag - c)
-    if not np.all(np.isfinite(newdiag)) or _max_abs(mid) > _MAX_ENTRY or float(np.max(np.abs(newdiag))) > _MAX_ENTRY:
-        return False
-    idx = np.arange(n)
-    try:
-        mid[idx, idx] = newdiag
-        return _cholesky_finite(mid)
-    finally:
-        mid[idx, idx] = d0
-
-
-def estimate_min_eigenvalue(mid: np.ndarray, tol: float = 0.0, iterations: int = 80, seed: int = 0) -> float | None:
-    """UNTRUSTED estimate of lambda_min(mid) for a symmetric matrix (it only chooses the shift of
-    Rump's test; soundness never depends on it).  Small matrices: eigvalsh.  Large ones: a float32
-    blocked Cholesky factor L of mid - s0 I (s0 = 0, else small negative shifts) drives Lanczos on
-    (L L^T)^{-1}; the Ritz vector is scored by its Rayleigh quotient with the float64 matrix
-    (>= lambda_min up to rounding, accurate to second order in the vector).  Stops when the
-    estimate moves less than ``tol``.  Returns None when no factor could be formed."""
-    n = mid.shape[0]
-    if n <= 1000:
-        with np.errstate(all="ignore"):
-            try:
-                return float(np.linalg.eigvalsh(mid)[0])
-            except np.linalg.LinAlgError:
-                return None
-    scale = float(np.mean(np.abs(np.diag(mid)))) or 1.0
-    for s0 in (0.0, -1e-6 * scale, -1e-4 * scale, -1e-2 * scale):
-        a32 = mid.astype(np.float32)
-        a32[np.arange(n), np.arange(n)] -= np.float32(s0)
-        solver = _Float32CholeskySolver.factor(a32, bs=256 if n <= 4096 else 512)
-        if solver is not None:
-            return _lanczos_min_ritz(mid, solver.solve, iterations, seed, tol)
-    return None
-
-
-def _lanczos_min_ritz(mid: np.ndarray, apply_inverse, iterations: int, seed: int, tol: float) -> float | None:
-    """Lanczos (full reorthogonalization) on an approximate inverse of mid; the Ritz vector of its
-    largest Ritz value is scored by its Rayleigh quotient with mid itself (float64).  Untrusted."""
-    n = mid.shape[0]
-    rng = np.random.default_rng(seed)
-    q = rng.standard_normal(n)
-    q /= np.linalg.norm(q)
-    basis = [q]
-    alphas: list[float] = []
-    betas: list[float] = []
-    theta_prev = None
-    theta = None
-    for it in range(1, iterations + 1):
-        w = apply_inverse(basis[-1][:, None])[:, 0]
-        if not np.all(np.isfinite(w)):
-            break
-        alphas.append(float(basis[-1] @ w))
-        Q = np.array(basis)
-        w -= Q.T @ (Q @ w)  # full reorthogonalization, twice
-        w -= Q.T @ (Q @ w)
-        beta = float(np.linalg.norm(w))
-        if it % 4 == 0 or beta == 0.0 or it == iterations:
-            T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
-            vals, vecs = np.linalg.eigh(T)
-            y = Q.T @ vecs[:, -1]
-            y /= np.linalg.norm(y)
-            theta = float(y @ (mid @ y))
-            if theta_prev is not None and abs(theta - theta_prev) <= max(tol, 1e-13 * abs(theta)):
-                break
-            theta_prev = theta
-        if beta == 0.0:
-            break
-        betas.append(beta)
-        basis.append(w / beta)
-    return theta
-
-
-class _Float32CholeskySolver:
-    """(L L^T)^{-1} X for a lower-triangular float32 L, by blocked substitution (numpy has no
-    triangular solve): inverses of the diagonal blocks, then matrix products.  Untrusted."""
-
-    def __init__(self, lower: np.ndarray, inverses: list, bs: int):
-        self.L = lower
-        self.n = lower.shape[0]
-        self.bs = bs
-        self.starts = list(range(0, self.n, bs))
-        self.inv = inverses
-
-    @classmethod
-    def factor(cls, a: np.ndarray, bs: int = 512) -> "_Float32CholeskySolver | None":
-        """Blocked right-looking Cholesky of the float32 array a, in place (its lower triangle
-        becomes L; the strict upper triangle is left as it was and never read).  float32 products
-        (sgemm) do the bulk of the work.  None if a pivot block is not positive definite."""
-        n = a.shape[0]
-        inverses = []
-        for s in range(0, n, bs):
-            e = min(n, s + bs)
-            try:
-                l11 = np.linalg.cholesky(a[s:e, s:e].astype(np.float64))
-            except np.linalg.LinAlgError:
-                return None
-            if not np.all(np.isfinite(l11)):
-                return None
-            a[s:e, s:e] = l11
-            inv = np.linalg.inv(l11).astype(np.float32)
-            inverses.append(inv)
-            if e < n:
-                a[e:, s:e] = a[e:, s:e] @ inv.T  # L21 = A21 L11^{-T}
-                l21 = a[e:, s:e]
-                for r in range(e, n, bs):  # A22 -= L21 L21^T, lower block triangle only
-                    re = min(n, r + bs)
-                    a[r:re, e:re] -= l21[r - e:re - e] @ l21[:re - e].T
-        return cls(a, inverses, bs)
-
-    def solve(self, x: np.ndarray) -> np.ndarray:
-        L, bs = self.L, self.bs
-        y = np.empty(x.shape, dtype=np.float32)
-        for b, s in enumerate(self.starts):
-            e = min(self.n, s + bs)
-            rhs = x[s:e].astype(np.float32)
-            if s:
-                rhs -= L[s:e, :s] @ y[:s]
-            y[s:e] = self.inv[b] @ rhs
-        z = np.empty_like(y)
-        for b in range(len(self.starts) - 1, -1, -1):
-            s = self.starts[b]
-            e = min(self.n, s + bs)
-            rhs = y[s:e].copy()
-            if e < self.n:
-                rhs -= L[e:, s:e].T @ z[e:]
-            z[s:e] = self.inv[b].T @ rhs
-        return z.astype(np.float64)
-
-
-def min_eigenvalue_lower_bound_midrad(a: SymmetricMidRad) -> float:
-    """A proven lower bound mu > 0 of lambda_min(A) for every A in ``a`` (Rump's test in place on
-    the midpoint).  The shift is chosen from an untrusted estimate of lambda_min(mid) (no full
-    eigendecomposition for large matrices); each shift is decided by Rump's test alone.
-    Raises NotProven if positivity cannot be proven."""
-    mid = a.mid
-    n = mid.shape[0]
-    rump = 2.0 * (n + 2) * _U * float(np.abs(np.diag(mid)).sum())
-    target = estimate_min_eigenvalue(mid, tol=0.01 * a.rad_norm + 0.02 * rump)
-    if target is None or not np.isfinite(target) or target <= 0:
-        raise NotProven("positive definiteness could not be proven (Cholesky test failed)")
-    margin = 2.0 * (a.rad_norm + rump)  # the shift rule of min_eigenvalue_lower_bound
-    candidates = [target - 1.1 * a.rad_norm - 1.25 * rump,
-                  target - margin, 0.999 * target - margin, 0.99 * target - margin]
-    candidates += [target * 0.5**j for j in range(1, 60)]
-    for shift in candidates:
-        if shift > 0 and cholesky_succeeds_midrad(a, shift):
-            return float(shift)
-    raise NotProven("positive definiteness could not be proven (Cholesky test failed)")

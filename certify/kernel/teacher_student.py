@@ -47,7 +47,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .interval import Interval, NotProven, SymmetricMidRad, gamma_upper, pi as pi_enclosure
+from .definite import SymmetricMidRad
+from .interval import Interval, NotProven, gamma_upper, pi as pi_enclosure
 from .interval import round_down as _down, round_up as _up
 
 WANTS = frozenset({"loss", "grad", "hess", "hess_entries", "m", "dgrad_dteacher", "dloss_dteacher"})

@@ -17,14 +17,8 @@ from pathlib import Path
 
 from certify.kernel.certificate import CertificateError, as_rational
 from certify.kernel.checking import check_data, check_file
-from certify.kernel.interval import (
-    Interval,
-    NotProven,
-    cholesky_succeeds,
-    min_eigenvalue_lower_bound,
-    symmetric_part,
-)
-
+from certify.kernel.definite import cholesky_succeeds, min_eigenvalue_lower_bound, symmetric_part
+from certify.kernel.interval import Interval, NotProven
 
 REPO = Path(__file__).resolve().parents[2]
 

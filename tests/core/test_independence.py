@@ -20,7 +20,8 @@ THIRD_PARTY_ALLOWED = {"numpy", "flint"}
 CORE = {
     "certify.kernel", "certify.kernel.certificate", "certify.kernel.checking", "certify.kernel.contract",
     "certify.kernel.interval", "certify.kernel.registry", "certify.kernel.showing",
-    "certify.kernel.teacher_student", "certify.kernel.box_argument",
+    "certify.kernel.teacher_student", "certify.kernel.box_argument", "certify.kernel.definite",
+    "certify.kernel.eigen_estimate",
 }
 # only the registry turns a name into a module (built-in kinds and the entry-point group)
 DYNAMIC_IMPORTS_ALLOWED = {"certify.kernel.registry"}

@@ -12,24 +12,10 @@ import mpmath
 import numpy as np
 import pytest
 
-from certify.kernel.interval import (
-    Interval,
-    NotProven,
-    cholesky_succeeds,
-    min_eigenvalue_lower_bound,
-    norm2_upper,
-    norm2_upper_nonneg,
-    pi,
-    sum_upper,
-    symmetric_part,
-)
-from certify.kernel.interval import (
-    SymmetricMidRad,
-    cholesky_succeeds_midrad,
-    estimate_min_eigenvalue,
-    gamma_upper,
-    min_eigenvalue_lower_bound_midrad,
-)
+from certify.kernel.definite import (SymmetricMidRad, cholesky_succeeds, cholesky_succeeds_midrad,
+                                     min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad, symmetric_part)
+from certify.kernel.eigen_estimate import estimate_min_eigenvalue
+from certify.kernel.interval import Interval, NotProven, gamma_upper, norm2_upper, norm2_upper_nonneg, pi, sum_upper
 
 # overflow/invalid-value warnings are expected where non-finite results must be refused
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")

@@ -12,7 +12,8 @@ import pytest
 from certify.kernel.certificate import CertificateError
 from certify.kernel.checking import check_data, check_file
 from certify.kernel.contract import Proven
-from certify.kernel.interval import Interval, NotProven, min_eigenvalue_lower_bound
+from certify.kernel.definite import min_eigenvalue_lower_bound
+from certify.kernel.interval import Interval, NotProven
 from certify.kernel.registry import BUILTIN_KINDS, get_kind
 from certify.kernel.spurious_minima import kind as spurious_kind
 from certify.kernel.spurious_minima.kind import KIND, SpuriousMinimumClaim
@@ -481,9 +482,11 @@ def test_reject_huge_integer_cleanly(valid_cert, assert_rejected):
 
 def test_fuzzed_certificates_are_rejected_cleanly_or_really_critical(spurious_point, saddle_point):
     """Random corruptions of real points: every verdict is a clean 'not proven'
-    (never an internal error), and whatever is proven really is a critical
-    point with a positive definite Hessian in floating point."""
+    (never an internal error), and whatever is proven is true in floating point: Newton's method
+    from the point finds a critical point within the radius, with a positive definite Hessian."""
     import warnings
+
+    from certify.spurious_minima.search import newton_polish
 
     rng = np.random.default_rng(2024)
     proven = rejected = 0
@@ -504,31 +507,37 @@ def test_fuzzed_certificates_are_rejected_cleanly_or_really_critical(spurious_po
         else:
             i = rng.integers(6)
             W[(i + 1) % 6] = W[i] * rng.choice([1.0, -1.0, 2.0, 1 + 2.0**-52])
-        cert = build(W, float(2.0 ** rng.uniform(-60, -1)), bool(rng.integers(2)), {})
+        radius = float(2.0 ** rng.uniform(-60, -1))
+        cert = build(W, radius, bool(rng.integers(2)), {})
         try:
             check_data(cert)
         except (NotProven, CertificateError):
             rejected += 1
             continue
         proven += 1
-        with warnings.catch_warnings():
+        # the claim is true: Newton from the point finds a critical point within the radius, a minimum
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
-            assert np.linalg.norm(L.gradient(W[None], V6)[0]) < 1e-9
-            assert np.linalg.eigvalsh(L.hessian(W[None], V6)[0])[0] > 0
+            Wc, g = newton_polish(W[None], V6, 40)
+            assert g[0] < 1e-12
+            assert np.linalg.norm(Wc[0] - W) <= radius
+            assert np.linalg.eigvalsh(L.hessian(Wc, V6)[0])[0] > 0
+            assert L.loss(Wc, V6)[0] > 1e-3
     assert rejected > 250
 
 
-def test_gradient_condition_is_exactly_mu_r_over_2(valid_cert):
-    """Condition (2) of the theorem, |g| < mu r / 2, at its boundary: radii of
-    1.5 |g|/mu must be rejected and 3 |g|/mu accepted (mu is stable at tiny radii)."""
+def test_gradient_condition_is_exactly_mu_r(valid_cert):
+    """Condition (2) of the box argument, |g| < mu r (certify.kernel.box_argument), at its boundary:
+    radii of 0.7 |g|/mu must be rejected and 1.5 |g|/mu accepted (mu is stable at tiny radii)."""
     b = check_data(valid_cert).bounds
     g, mu = b["gradient_norm_at_point"], b["hessian_min_eigenvalue_lower_bound"]
-    valid_cert["radius"] = 1.5 * g / mu
+    valid_cert["radius"] = 0.7 * g / mu
     with pytest.raises(NotProven, match="gradient norm"):
         check_data(valid_cert)
-    valid_cert["radius"] = 3.0 * g / mu
+    valid_cert["radius"] = 1.5 * g / mu
     b2 = check_data(valid_cert).bounds
     assert abs(b2["hessian_min_eigenvalue_lower_bound"] - mu) < 1e-3 * mu
+    assert b2["distance_to_critical_point"] <= valid_cert["radius"]
 
 
 def test_bounds_at_a_perturbed_point_are_sound(spurious_class):

@@ -25,7 +25,7 @@ Each quantity is enclosed by certify.kernel.teacher_student (interval
 arithmetic with proven rounding; the dense Hessian as an exactly symmetric
 midpoint plus a proven bound on the 2-norm of its radius); positive
 definiteness of every symmetric matrix in the enclosure is proven by Rump's
-floating-point Cholesky test (certify.kernel.interval.min_eigenvalue_lower_bound_midrad
+floating-point Cholesky test (certify.kernel.definite.min_eigenvalue_lower_bound_midrad
 for H, min_eigenvalue_lower_bound for M).
 """
 from __future__ import annotations
@@ -36,7 +36,8 @@ import numpy as np
 
 from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
 from ..contract import ClaimKind, Proven
-from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad, norm2_upper
+from ..definite import min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad
+from ..interval import Interval, NotProven, norm2_upper
 from ..box_argument import box_argument
 from ..teacher_student import enclose
 

@@ -39,7 +39,8 @@ import numpy as np
 from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str,
                            require, within_limit)
 from ..contract import ClaimKind, Proven
-from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
+from ..definite import min_eigenvalue_lower_bound
+from ..interval import Interval, NotProven, norm2_upper
 from ..interval import round_down as _down, round_up as _up
 from .compact import enclose, enclose_point_arb, layout, refinement, values_to_theta
 from ..spurious_minima.kind import box_argument

@@ -43,7 +43,8 @@ from flint import arb
 from ..certificate import (CertificateError, as_rational, get_binary64, get_binary64_array, get_int, get_object,
                            only_fields, rational_str, require, within_limit)
 from ..contract import ClaimKind, Proven
-from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper, row_sums_upper
+from ..definite import min_eigenvalue_lower_bound
+from ..interval import Interval, NotProven, norm2_upper, row_sums_upper
 from ..interval import round_down as _down, round_up as _up
 from .centred import centred_radii
 from ..box_argument import gradient_condition, loss_lower_bound
