@@ -37,16 +37,17 @@ class UserError(Exception):
     """Bad input from the user: printed as 'error: ...' with exit status 2."""
 
 
-def producer_groups() -> dict[str, list[str]]:
-    """``certify <group>`` -> the producer modules adding its verbs, from the kernel's registry."""
+def producer_groups() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """``certify <group>`` -> (the producer module adding its verbs, the group's aliases), from the
+    kernel's registry: one group per kind, named after the kind's folder."""
     from .kernel.registry import kinds
 
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, tuple[str, tuple[str, ...]]] = {}
     for kind in kinds().values():
         if kind.cli_group and kind.cli_module:
-            mods = groups.setdefault(kind.cli_group, [])
-            if kind.cli_module not in mods:
-                mods.append(kind.cli_module)
+            if kind.cli_group in groups:
+                raise TypeError(f"two kinds name the producer group {kind.cli_group!r}")
+            groups[kind.cli_group] = (kind.cli_module, tuple(kind.cli_aliases))
     return groups
 
 
@@ -292,18 +293,20 @@ def build_parser() -> argparse.ArgumentParser:
     except Exception as exc:  # noqa: BLE001 - a broken kind must not take `certify check` down with it
         groups = {}
         parser.registry_error = f"{type(exc).__name__}: {exc}"
-    for group, modules in groups.items():
-        g = sub.add_parser(group, help=f"producers: certify {group} VERB (see certify {group} --help)")
+    for group, (name, aliases) in groups.items():
+        what = f" (also: {', '.join(aliases)})" if aliases else ""
+        g = sub.add_parser(group, aliases=list(aliases), help=f"producers of {group} certificates{what}",
+                           description=f"Producers of {group} certificates: certify {group} VERB (`search` "
+                                       "never writes certificates, `prove` writes them under --out, "
+                                       "`report`/`table`/`plot` read them).")
         verbs = g.add_subparsers(dest="verb", metavar="VERB")
-        for name in modules:
-            try:
-                module = importlib.import_module(name)
-            except Exception as exc:  # noqa: BLE001 - a broken producer must not break `certify check`
-                g.set_defaults(func=_unavailable(group, f"{name} cannot be imported ({type(exc).__name__}: {exc})"))
-                break
-            module.register(verbs)
-        else:
-            verbs.required = True
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # noqa: BLE001 - a broken producer must not break `certify check`
+            g.set_defaults(func=_unavailable(group, f"{name} cannot be imported ({type(exc).__name__}: {exc})"))
+            continue
+        module.register(verbs)
+        verbs.required = True
     return parser
 
 

@@ -32,17 +32,15 @@ class PublishError(Exception):
 
 
 def build_certificate(kind: str, claim: dict, evidence: dict, provenance: dict | None = None) -> dict:
-    """A complete certificate: envelope and statement filled in from the kind's own definition.
-
-    A given ``provenance`` gets the producing software's versions (``software``:
-    python, certify, numpy, scipy, python-flint) unless it already has them."""
-    from .provenance import environment
+    """A complete certificate: envelope and statement filled in from the kind's own definition, and
+    the standard provenance (certify.provenance: version, command line, UTC time, software) followed
+    by the producer's own ``provenance`` fields."""
+    from .provenance import provenance as standard_provenance
 
     k = get_kind(kind)
     cert: dict[str, Any] = {"format": FORMAT, "version": k.version, "kind": k.name,
                             "claim": {"statement": "", **claim}, **evidence}
-    if provenance is not None:
-        cert["provenance"] = provenance if "software" in provenance else {**provenance, "software": environment()}
+    cert["provenance"] = standard_provenance(provenance)
     parsed = k.parse({key: value for key, value in cert.items() if key != "provenance"})
     cert["claim"]["statement"] = k.statement(parsed)
     parse_claim(cert)  # the envelope policy holds for what we built

@@ -253,7 +253,7 @@ def register(verbs) -> None:
     _add_prec(p)
     p.set_defaults(func=_cmd_table)
 
-    p = verbs.add_parser("write", help="write certificates (re-checked by the kernel; never overwrites silently)",
+    p = verbs.add_parser("prove", aliases=["write"], help="write certificates (re-checked by the kernel; never overwrites silently)",
                          description="ACTIVATION --out FILE writes one certificate; 'all' --out DIR writes every "
                                      "activation raw and normalized and resumes an interrupted run: files "
                                      "already proven for the requested degree are kept, missing ones written; "

@@ -16,7 +16,6 @@ from fractions import Fraction
 
 from flint import arb
 
-from .. import __version__
 from ..kernel.certificate import rational_str
 from ..kernel.hermite.activations import ACTIVATIONS, Activation, get_activation
 from ..kernel.hermite.expansion import Expansion, compute_expansion
@@ -236,7 +235,6 @@ def certificate(name: str, degree: int, normalized: bool, prec: int | None = Non
         "decay_bound": decay,
     }
     provenance = {
-        "produced_by": f"certify {__version__} (certify hermite write)",
         "precision_note": "method.precision_bits is a hint for the checker; every enclosure is recomputed",
         "observed_decay": obs,
         "produce_seconds": None,

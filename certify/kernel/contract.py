@@ -59,8 +59,11 @@ class ClaimKind:
     limits           resource limits, name -> largest allowed value, enforced by ``parse``
     bounds           name -> meaning of each bound that ``check`` may report
     version_help     older version -> how to bring such a file to ``version`` (shown on rejection)
-    cli_group        the producer command group, ``certify <cli_group> ...`` (or None)
-    cli_module       the producer module registering that group (never imported by the kernel)
+    cli_group        the producer command group, ``certify <cli_group> ...``: the kind's folder name with
+                     "-" for "_" (or None)
+    cli_aliases      older names of that group, still accepted
+    cli_module       the producer module registering that group, ``certify.<folder>.cli`` (never
+                     imported by the kernel)
     """
 
     name: ClassVar[str]
@@ -74,6 +77,7 @@ class ClaimKind:
     bounds: ClassVar[Mapping[str, str]] = {}
     version_help: ClassVar[Mapping[int, str]] = {}
     cli_group: ClassVar[str | None] = None
+    cli_aliases: ClassVar[tuple[str, ...]] = ()
     cli_module: ClassVar[str | None] = None
 
     def parse(self, cert: dict) -> Any:

@@ -1,7 +1,8 @@
 """``certify kkt``: KKT points of the max-margin problem (producer side, UNTRUSTED).
 
-    certify kkt search --arch ARCH (--data FILE | --dataset NAME) [...] [--out FILE [--overwrite]]
-    certify kkt examples [--out DIR] [--overwrite]
+    certify kkt search --arch ARCH (--data FILE | --dataset NAME) [...]          (writes nothing)
+    certify kkt prove  --arch ARCH (--data FILE | --dataset NAME) [...] --out FILE [--overwrite]
+    certify kkt prove  --examples --out DIR [--overwrite]
     certify kkt migrate FILE... --out DIR [--overwrite]
 
 ``certify check`` / ``certify show`` decide and display the resulting
@@ -17,7 +18,6 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_DIR = Path("certificates") / "kkt"
 DATASETS = ("wide-angle", "random-unit", "clusters")
 
 
@@ -112,16 +112,14 @@ def _search_options(args) -> None:
             raise _user_error("--backend cupy: cupy is not installed or no GPU is visible")
 
 
-def _cmd_search(args) -> int:
+def _run_search(args):
+    """Run the search the options ask for; returns (outcome, certificate or None)."""
     from ..progress import progress
-    from ..publishing import publish, published_line
     from .search import search
 
     _search_options(args)
     data = load_data_file(args.data) if args.data else _named_dataset(args)
     net = _network(args, len(data.x[0]))
-    if args.out:
-        _writable(args.out, args.overwrite, "--out")
     bar = progress(total=args.tries, desc="kkt search (seeds)", unit="seed")
 
     def advance(seed):
@@ -141,8 +139,8 @@ def _cmd_search(args) -> int:
     if not outcome.ok:
         for line in outcome.log[-3:]:
             print(f"  last: {line}")
-        print("search failed: no certificate (see the reasons above; -v lists every seed)", file=sys.stderr)
-        return 1
+        print("search failed: no certified point (see the reasons above; -v lists every seed)", file=sys.stderr)
+        return outcome, None
     cert = outcome.certificate
     prov = cert.setdefault("provenance", {})
     if args.dataset:
@@ -155,24 +153,60 @@ def _cmd_search(args) -> int:
         print(f"NOTE: the certificate is about ADJUSTED data: {adj['examples_moved']} example(s) moved, max relative "
               f"change {adj['max_relative_change']:.2g} (original data in provenance)")
     print("claims:", ", ".join(cert["claim"]["proves"]))
-    if args.out:
-        proof = publish(cert, args.out, overwrite=args.overwrite)
-        print(published_line(args.out, proof) + f" (decide it again with: certify check {args.out})")
-    else:
-        print(json.dumps(cert["claim"]["point"]))
+    return outcome, cert
+
+
+def _cmd_search(args) -> int:
+    outcome, cert = _run_search(args)
+    if cert is None:
+        return 1
+    print(json.dumps(cert["claim"]["point"]))
+    print("(nothing written: `certify kkt prove ... --out FILE` writes the certificate)")
     return 0
 
 
-def _cmd_examples(args) -> int:
+def _cmd_prove(args) -> int:
+    from ..producer_cli import summary_status
+    from ..publishing import publish, published_line
+
+    if args.examples:
+        return _prove_examples(args)
+    if args.arch is None:
+        raise _user_error("give --arch ARCH (and the data) to search and certify, or --examples")
+    out = Path(args.out)
+    if out.is_dir():
+        raise _user_error(f"--out {out}: is a folder; with a search --out names the certificate file")
+    if out.exists() and not args.overwrite:  # before minutes of search
+        print(f"{out} exists, kept (--overwrite to search and certify again)")
+        return summary_status(0, 1, 0, "certificate", out.parent)
+    _writable(out, args.overwrite, "--out")
+    outcome, cert = _run_search(args)
+    if cert is None:
+        return summary_status(0, 0, 1, "certified KKT point", out.parent)
+    proof = publish(cert, out, overwrite=args.overwrite)
+    print(published_line(out, proof) + f" (decide it again with: certify check {out})")
+    return 0
+
+
+def _prove_examples(args) -> int:
+    from ..producer_cli import summary_status
     from ..publishing import publish, published_line
     from .instances import HAND_MADE
 
+    given = [flag for flag, value in (("--arch", args.arch), ("--data", args.data), ("--dataset", args.dataset))
+             if value is not None]
+    if given:
+        raise _user_error(f"{', '.join(given)} do(es) not apply with --examples (refused rather than ignored)")
     out = _out_folder(args.out)
-    for name in HAND_MADE:  # every target checked before anything is written
+    todo = [name for name in HAND_MADE if args.overwrite or not (out / name).exists()]
+    for name in todo:  # every target checked before anything is written
         _writable(out / name, args.overwrite, "--out")
-    for name, build in HAND_MADE.items():
-        print(published_line(out / name, publish(build(), out / name, overwrite=args.overwrite)))
-    return 0
+    for name in HAND_MADE:
+        if name not in todo:
+            print(f"{out / name} exists, kept (--overwrite to redo)")
+    for name in todo:
+        print(published_line(out / name, publish(HAND_MADE[name](), out / name, overwrite=args.overwrite)))
+    return summary_status(len(todo), len(HAND_MADE) - len(todo), 0, "certificate", out)
 
 
 def _cmd_migrate(args) -> int:
@@ -198,44 +232,60 @@ def register(verbs) -> None:
     """Add the verbs of ``certify kkt`` (certify.cli creates the group from the registry)."""
     from .architectures import SEARCH_NETWORKS
 
-    s = verbs.add_parser("search", help="GD from seeded inits, exact KKT snapping, descent curve; certifies the result")
-    s.add_argument("--arch", choices=tuple(SEARCH_NETWORKS), required=True)
-    s.add_argument("--width", type=int, default=4, help="two_layer_relu width (default 4)")
-    s.add_argument("--depth", type=int, default=2, help="depth L of the linear architectures (default 2)")
-    s.add_argument("--hidden-widths", default=None, help="fully_connected_linear: h_1,...,h_{L-1} (default all 2)")
-    s.add_argument("--data", metavar="FILE", help='JSON {"x": [[...]], "y": [...]} with exact rationals')
-    s.add_argument("--dataset", choices=DATASETS, help="built-in data instead of --data")
-    s.add_argument("--n", type=int, default=6, help="random-unit / clusters: number of examples")
-    s.add_argument("--dim", type=int, default=2, help="random-unit / clusters: input dimension")
-    s.add_argument("--labels", choices=("random", "positive"), default="random",
-                   help="random-unit labels; clusters: positive, or random = mixed (every third cluster -1)")
-    s.add_argument("--data-seed", type=int, default=0, help="random-unit / clusters: seed of the data")
-    s.add_argument("--clusters", type=int, default=2, help="clusters: number of cluster centres (default 2)")
-    s.add_argument("--adjust-data", action="store_true",
-                   help="two_layer_relu: when no exact rational KKT point exists for the given data, move the "
-                        "supporting examples slightly so that one does; the certificate is then about the "
-                        "ADJUSTED data (original data recorded in provenance)")
-    s.add_argument("--max-adjust", type=float, default=1e-2,
-                   help="largest relative change of an example allowed by --adjust-data (default 0.01)")
-    s.add_argument("--seed", type=int, default=0, help="first initialization seed")
-    s.add_argument("--tries", type=int, default=50, help="seeds tried: seed, seed+1, ... (default 50)")
-    s.add_argument("--loss", choices=("exp", "logistic"), default="exp")
-    s.add_argument("--steps", type=int, default=4000)
-    s.add_argument("--lr", type=float, default=0.01)
-    s.add_argument("--init-scale", type=float, default=0.5)
-    s.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy")
-    s.add_argument("--time-limit", type=float, default=None, help="stop trying new seeds after this many seconds")
-    s.add_argument("--out", metavar="FILE",
-                   help="write the certificate here (re-checked; never overwrites without --overwrite); "
-                        "without it the point is printed")
-    s.add_argument("--overwrite", action="store_true", help="replace an existing --out file")
-    s.add_argument("-v", "--verbose", action="store_true", help="print why each rejected seed failed")
+    def search_arguments(s, required: bool) -> None:
+        s.add_argument("--arch", choices=tuple(SEARCH_NETWORKS), required=required,
+                       help="the architecture (its parameters and their homogeneity)")
+        s.add_argument("--width", type=int, default=4, help="two_layer_relu width (default 4)")
+        s.add_argument("--depth", type=int, default=2, help="depth L of the linear architectures (default 2)")
+        s.add_argument("--hidden-widths", default=None,
+                       help="fully_connected_linear: h_1,...,h_{L-1} (default all 2)")
+        s.add_argument("--data", metavar="FILE", help='JSON {"x": [[...]], "y": [...]} with exact rationals')
+        s.add_argument("--dataset", choices=DATASETS, help="built-in data instead of --data")
+        s.add_argument("--n", type=int, default=6, help="random-unit / clusters: number of examples")
+        s.add_argument("--dim", type=int, default=2, help="random-unit / clusters: input dimension")
+        s.add_argument("--labels", choices=("random", "positive"), default="random",
+                       help="random-unit labels; clusters: positive, or random = mixed (every third cluster -1)")
+        s.add_argument("--data-seed", type=int, default=0, help="random-unit / clusters: seed of the data")
+        s.add_argument("--clusters", type=int, default=2, help="clusters: number of cluster centres (default 2)")
+        s.add_argument("--adjust-data", action="store_true",
+                       help="two_layer_relu: when no exact rational KKT point exists for the given data, move the "
+                            "supporting examples slightly so that one does; the certificate is then about the "
+                            "ADJUSTED data (original data recorded in provenance)")
+        s.add_argument("--max-adjust", type=float, default=1e-2,
+                       help="largest relative change of an example allowed by --adjust-data (default 0.01)")
+        s.add_argument("--seed", type=int, default=0, help="first initialization seed")
+        s.add_argument("--tries", type=int, default=50, help="seeds tried: seed, seed+1, ... (default 50)")
+        s.add_argument("--loss", choices=("exp", "logistic"), default="exp", help="training loss (default exp)")
+        s.add_argument("--steps", type=int, default=4000, help="GD steps per seed (default 4000)")
+        s.add_argument("--lr", type=float, default=0.01, help="GD step size (default 0.01)")
+        s.add_argument("--init-scale", type=float, default=0.5, help="scale of the random initialisation (default 0.5)")
+        s.add_argument("--backend", choices=("numpy", "cupy", "auto"), default="numpy",
+                       help="array backend of the GD (default numpy)")
+        s.add_argument("--time-limit", type=float, default=None, help="stop trying new seeds after this many seconds")
+        s.add_argument("-v", "--verbose", action="store_true", help="print why each rejected seed failed")
+
+    s = verbs.add_parser("search", help="GD from seeded inits, exact KKT snapping, descent curve; prints the "
+                                        "certified point (writes no certificate)",
+                         description="Gradient descent from seeded initialisations, exact rational snapping to a KKT "
+                                     "point, a descent curve where one exists, checked by the kernel; prints the "
+                                     "outcome and the point. Writes nothing: `certify kkt prove` writes the "
+                                     "certificate.")
+    search_arguments(s, required=True)
     s.set_defaults(func=_cmd_search)
 
-    e = verbs.add_parser("examples", help="write the hand-made certificates (ReLU, diagonal, linear) into a folder")
-    e.add_argument("--out", metavar="DIR", default=str(DEFAULT_DIR), help=f"output folder (default {DEFAULT_DIR})")
+    e = verbs.add_parser("prove", help="search and certify a KKT point (--out FILE), or write the hand-made "
+                                       "certificates (--examples --out DIR)",
+                         description="With the search options: the search of `certify kkt search`, and the "
+                                     "certificate written to --out FILE (required; an existing file is kept and "
+                                     "nothing searched unless --overwrite). With --examples: the hand-made "
+                                     "certificates (ReLU, diagonal, linear) written into the folder --out DIR. "
+                                     "Exit status 1 when nothing could be certified.")
+    search_arguments(e, required=False)
+    e.add_argument("--examples", action="store_true", help="write the hand-made certificates instead of searching")
+    e.add_argument("--out", required=True, metavar="FILE|DIR",
+                   help="the certificate file (search), or the folder (--examples)")
     e.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
-    e.set_defaults(func=_cmd_examples)
+    e.set_defaults(func=_cmd_prove)
 
     m = verbs.add_parser("migrate", help="rebuild version-1 kkt-max-margin files as version 2 (same data and "
                                          "evidence, statement built from the fields; re-checked)")

@@ -13,7 +13,6 @@ re-checks it with the kernel before writing.
 from __future__ import annotations
 
 import copy
-import datetime
 import hashlib
 import math
 from dataclasses import dataclass
@@ -180,8 +179,6 @@ def build(minimum: dict, p: Plan, source: str | None = None, same_dimension: dic
     if same_dimension is not None:  # part (c); absent: exactly the certificate without it
         claim["same_dimension"] = {key: same_dimension[key] for key in ("direction", "t0", "curvature_margin")}
     provenance = {
-        "produced_by": "certify overparam prove",
-        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "neuron_choice": "most negative M_ii - 1/2 over the enclosure",
         "t0_choice": f"half of the largest proven t ({p.t_max:.6g}), rounded down to 2 digits",
     }

@@ -81,7 +81,7 @@ def match_class(r: dict, classes: list[dict]) -> dict | None:
     return min(cands, key=lambda c: abs(c["loss"] - mid)) if cands else None
 
 
-def report(paths, paper=None, plot=None, full: bool = False) -> str:
+def report(paths, paper=None, plot=None, full: bool = False, overwrite: bool = False) -> str:
     """Per-k table of the smallest proven margins (and, with ``full``, one row per certificate)."""
     rows, total = rows_of(paths)
     if not rows:
@@ -137,12 +137,12 @@ def report(paths, paper=None, plot=None, full: bool = False) -> str:
             lines.append(f"| {r['k']} | {r['form']} | {mid:.8f} | {nm} | {r['neuron']} | {r['split_margin']:.4e} | "
                          f"{r['t0']:g} | {r['q']:.3g} | {r['seconds']:.2f} | {r['file']} |")
     if plot:
-        _plot(rows, classes, plot)
+        _plot(rows, classes, plot, overwrite)
         lines.append(f"plot: {plot}")
     return "\n".join(lines) + "\n"
 
 
-def _plot(rows, classes, path) -> None:
+def _plot(rows, classes, path, overwrite: bool = False) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -168,5 +168,8 @@ def _plot(rows, classes, path) -> None:
     axes[0].set_ylabel("margin")
     fig.suptitle("One more neuron: proven margins of the certified spurious minima (log scales)")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    from ..producer_cli import save_figure
+
+    save_figure(fig, Path(path), overwrite)
+    plt.close(fig)
     plt.close(fig)

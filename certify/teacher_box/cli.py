@@ -1,40 +1,42 @@
-"""`certify teachers prove` and `certify teachers corollary` (spurious minima for whole boxes of teachers)."""
+"""``certify teacher-box prove|corollary|table`` (alias ``certify teachers``): spurious minima for whole
+boxes of teachers (UNTRUSTED producer; the producer shape: certify/producer_cli.py)."""
 from __future__ import annotations
 
 import json
 from fractions import Fraction
 from pathlib import Path
 
-DEFAULT_OUT = Path("certificates") / "teacher_box"
+from ..producer_cli import add_out, out_folder, output_file, parse_k_list, save_figure, summary_status, user_error
 
 
 def _cmd_prove(args) -> int:
-    from ..cli import UserError
     from ..kernel.certificate import NotProven
+    from ..kernel.teacher_box.kind import MAX_K
     from ..publishing import PublishError
-    from ..spurious_minima.cli import parse_k_list
     from .prove import prove_and_write
 
-    ks = parse_k_list(args.k)
+    out = out_folder(args.out)
+    minima = Path(args.minima)
+    if not minima.is_dir():
+        raise user_error(f"--minima {args.minima}: no such folder (the S = I spurious-minimum certificates to "
+                         "start from, e.g. certificates/spurious_minima)")
+    ks = parse_k_list(args.k, 2, MAX_K)
     if not 0 <= args.split <= 10:
-        raise UserError("--split must be between 0 and 10 (2^split sub-boxes)")
-    written = 0
+        raise user_error("--split must be between 0 and 10 (2^split sub-boxes)")
+    written = kept = failed = 0
     for k in ks:
-        if not 2 <= k <= 30:
-            raise UserError(f"--k: this kind handles 2 <= k <= 30, got {k}")
         try:
-            prove_and_write(k, Path(args.out), j=args.split, overwrite=args.overwrite)
-            written += 1
-        except (NotProven, FileNotFoundError) as exc:
+            outcome = prove_and_write(k, out, minima, j=args.split, overwrite=args.overwrite)
+        except (NotProven, FileNotFoundError, PublishError) as exc:
             print(f"k={k}: not certified: {exc}")
-        except PublishError as exc:
-            raise UserError(str(exc)) from None
-    print(f"{written} certificate(s) written to {args.out}")
-    return 0
+            failed += 1
+            continue
+        written += outcome == "written"
+        kept += outcome == "exists"
+    return summary_status(written, kept, failed, "certificate", out)
 
 
 def _cmd_corollary(args) -> int:
-    from ..cli import UserError
     from ..kernel.certificate import CertificateError, rational_str
     from ..kernel.checking import check_data, parse_claim
     from ..kernel.certificate import load_certificate
@@ -43,9 +45,9 @@ def _cmd_corollary(args) -> int:
     try:
         delta = Fraction(args.delta)
     except (ValueError, ZeroDivisionError):
-        raise UserError(f"--delta: expected a number or p/q, got {args.delta!r}") from None
+        raise user_error(f"--delta: expected a number or p/q, got {args.delta!r}") from None
     if not 0 < delta < 1:
-        raise UserError("--delta must be in (0, 1)")
+        raise user_error("--delta must be in (0, 1)")
     status = 0
     for path in args.files:
         try:
@@ -70,14 +72,14 @@ def _cmd_table(args) -> int:
     """Check every teacher-box certificate under the folders given and print a markdown table."""
     import time
 
-    from ..cli import UserError
-    from ..kernel.certificate import rational_str
     from ..kernel.checking import check_file, expand_paths
     from ..kernel.teacher_box.kind import KIND
 
+    json_out = output_file(args.json, args.overwrite, "--json")
+    plot_out = output_file(args.plot, args.overwrite, "--plot")
     files, missing = expand_paths(args.paths)
     if missing:
-        raise UserError("; ".join(missing))
+        raise user_error("; ".join(missing))
     rows = []
     for f in files:
         try:
@@ -104,16 +106,18 @@ def _cmd_table(args) -> int:
     for r in rows:
         print(f"| {r['k']} | {r['rho']} | {r['rho_float']:.2g} | {r['sub_boxes']} | {r['d0']} (~{float(r['d0']):.2g}) | "
               f"{r['mu']:.3g} | {r['loss']:.4g} | {r['check_wall_s']:.2f} / {r['check_cpu_s']:.2f} |")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1) + "\n")
-    if args.plot:
+    if json_out:
+        from ..producer_cli import write_text_file
+
+        write_text_file(json_out, json.dumps(rows, indent=1) + "\n", args.overwrite)
+    if plot_out:
         try:
             import matplotlib
 
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            raise UserError("--plot needs matplotlib (pip install certify[plot])") from None
+            raise user_error("--plot needs matplotlib (pip install certify[plot])") from None
         one = [r for r in rows if r["sub_boxes"] == 1]
         fig, ax = plt.subplots(figsize=(6.5, 4))
         ax.semilogy([r["k"] for r in one], [r["rho_float"] for r in one], "o-", label="proven rho_k (|S - I| <= rho)")
@@ -127,26 +131,42 @@ def _cmd_table(args) -> int:
         ax.legend(lines, [ln.get_label() for ln in lines], loc="center right", fontsize=8)
         ax.set_title("Teacher boxes: proven radius and the random-teacher dimension")
         fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        print(f"plot written to {args.plot}")
+        save_figure(fig, plot_out, args.overwrite)
+        plt.close(fig)
+        print(f"plot written to {plot_out}")
     return 0
 
 
 def register(verbs) -> None:
-    p = verbs.add_parser("prove", help="search rho (bisection) and write teacher-box certificates")
+    p = verbs.add_parser("prove", help="search the largest rho (bisection) and write teacher-box certificates "
+                                       "under --out",
+                         description="For each k, find by bisection the largest rho for which the kernel proves a "
+                                     "spurious minimum for every symmetric teacher with |S - I| <= rho entrywise, "
+                                     "starting from the lowest-loss S = I certificate in --minima; write it under "
+                                     "--out (required). An existing certificate is kept and its k not searched "
+                                     "again (--overwrite redoes it). Exit status 1 when a k was not certified.")
     p.add_argument("--k", default="6", help="teacher sizes: 6, 6-20 or 6,10,15 (default 6)")
     p.add_argument("--split", type=int, default=0, help="halve this many free entries: 2^split sub-boxes (default 0)")
-    p.add_argument("--out", default=str(DEFAULT_OUT), help=f"output folder (default {DEFAULT_OUT})")
-    p.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
+    p.add_argument("--minima", required=True, metavar="DIR",
+                   help="folder of S = I spurious-minimum certificates to start from (searched recursively for "
+                        "relu-kXX-nXX-loss*.json), e.g. certificates/spurious_minima")
+    add_out(p)
     p.set_defaults(func=_cmd_prove)
 
-    p = verbs.add_parser("corollary", help="check a teacher-box certificate and print the random-teacher corollary")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--delta", default="1/100", help="failure probability (default 1/100)")
+    p = verbs.add_parser("corollary", help="check teacher-box certificates and print the random-teacher corollary",
+                         description="Check each certificate and print d0(k, rho, delta) of the random-teacher "
+                                     "corollary (the probability statement rests on the cited Davidson-Szarek "
+                                     "bound, docs/teachers.md). Writes nothing.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="teacher-box certificates")
+    p.add_argument("--delta", default="1/100", help="failure probability, a number or p/q (default 1/100)")
     p.set_defaults(func=_cmd_corollary)
 
-    p = verbs.add_parser("table", help="check teacher-box certificates and print rho_k, d0 and check times")
-    p.add_argument("paths", nargs="+", metavar="PATH")
+    p = verbs.add_parser("table", help="check teacher-box certificates and print rho_k, d0 and check times",
+                         description="Check every teacher-box certificate under PATH and print a markdown table "
+                                     "(optionally also JSON rows and a plot; existing files are kept unless "
+                                     "--overwrite).")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="certificate files or folders")
     p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     p.add_argument("--plot", metavar="PNG", help="plot rho_k and d0 against k (one-box certificates)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing --json/--plot files")
     p.set_defaults(func=_cmd_table)

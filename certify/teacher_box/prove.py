@@ -5,7 +5,6 @@ from the kernel's own bounds.  Every certificate written is re-checked by the ke
 """
 from __future__ import annotations
 
-import datetime
 import json
 import math
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..kernel.certificate import NotProven, rational_str
 from ..kernel.teacher_student import free_entries
 from ..kernel.teacher_box.kind import KIND, SubBox, check_sub_box, sub_box_bounds, sub_box_teacher
 
-DEFAULT_OUT = Path("certificates") / "teacher_box"
-IDENTITY_CERTS = Path("certificates") / "spurious_minima"
-
-
-def identity_point(k: int, folder: Path = IDENTITY_CERTS) -> np.ndarray:
+def identity_point(k: int, folder: Path) -> np.ndarray:
     """The point of the lowest-loss stored S = I certificate for k (relu-kXX-nXX-loss*.json, in the
     folder or its sub-folders)."""
     files = sorted(folder.rglob(f"relu-k{k:02d}-n{k:02d}-loss*.json"),
@@ -120,9 +114,11 @@ def two_digits_down(x: float) -> Fraction:
     return Fraction(m, 10**q)
 
 
-def search_rho(k: int, j: int = 0, lo: float = 1e-8, hi: float = 1e-2, steps: int = 10, log=print):
-    """Bisection (in log scale) on rho; returns (rho, sub_boxes) for the largest rho proven."""
-    x0 = identity_point(k)
+def search_rho(k: int, minima: Path, j: int = 0, lo: float = 1e-8, hi: float = 1e-2, steps: int = 10,
+               log=print):
+    """Bisection (in log scale) on rho, from the lowest-loss S = I certificate for k in ``minima``;
+    returns (rho, sub_boxes) for the largest rho proven."""
+    x0 = identity_point(k, Path(minima))
     best = None
     a = lo
     r0 = two_digits_down(a)
@@ -167,16 +163,18 @@ def file_name(k: int, j: int) -> str:
     return f"teacher-box-k{k:02d}" + (f"-split{2**j}" if j else "") + ".json"
 
 
-def prove_and_write(k: int, out_dir: Path, j: int = 0, overwrite: bool = False, log=print):
-    from ..publishing import check_writable, publish, published_line
+def prove_and_write(k: int, out_dir: Path, minima: Path, j: int = 0, overwrite: bool = False, log=print) -> str:
+    """Search rho for k and write the certificate; returns "written" or "exists" (kept: nothing is
+    searched).  Raises NotProven / FileNotFoundError / PublishError when nothing could be written."""
+    from ..publishing import publish, published_line
 
     path = Path(out_dir) / file_name(k, j)
-    check_writable(path, overwrite)
+    if path.exists() and not overwrite:
+        log(f"k={k}: {path} exists, kept (--overwrite to redo)")
+        return "exists"
     t = time.time()
-    rho, sbs = search_rho(k, j, log=log)
+    rho, sbs = search_rho(k, minima, j, log=log)
     provenance = {
-        "produced_by": f"certify {__version__} (certify teachers prove)",
-        "date": datetime.date.today().isoformat(),
         "search": "log-bisection on rho (2 significant digits); points Newton-polished at each sub-box "
                   "centre from the lowest-loss S = I certificate; ball radius iterated to 2.2 g / mu",
         "split_entries": j,
@@ -185,4 +183,4 @@ def prove_and_write(k: int, out_dir: Path, j: int = 0, overwrite: bool = False, 
     cert = build(k, rho, sbs, provenance)
     proof = publish(cert, path, overwrite=overwrite)
     log(published_line(path, proof))
-    return path, proof
+    return "written"

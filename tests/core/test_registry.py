@@ -107,9 +107,12 @@ def test_build_certificate_records_the_software_versions():
     cert = build_certificate("relu-spurious-minimum",
                              {"n": 1, "k": 1, "teacher": "identity", "input_dimensions": "k"},
                              {"point": [[0.5]], "radius": 0.25}, {"seed": 3})
-    sw = cert["provenance"]["software"]
-    assert cert["provenance"]["seed"] == 3
-    assert {"python", "certify", "numpy", "python-flint"} <= set(sw)
-    assert "provenance" not in build_certificate("relu-spurious-minimum",
-                                                 {"n": 1, "k": 1, "teacher": "identity", "input_dimensions": "k"},
-                                                 {"point": [[0.5]], "radius": 0.25})
+    prov = cert["provenance"]
+    assert prov["seed"] == 3
+    assert {"python", "certify", "numpy", "python-flint"} <= set(prov["software"])
+    # the one provenance builder: the same standard fields for every producer
+    assert prov["produced_by"].startswith("certify ") and prov["command"]
+    assert prov["created_utc"].endswith("Z") and prov["created_utc"][4] == "-"
+    bare = build_certificate("relu-spurious-minimum", {"n": 1, "k": 1, "teacher": "identity", "input_dimensions": "k"},
+                             {"point": [[0.5]], "radius": 0.25})
+    assert set(bare["provenance"]) == {"produced_by", "command", "created_utc", "software"}

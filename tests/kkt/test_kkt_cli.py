@@ -80,46 +80,58 @@ def test_search_bad_arguments(tmp_path, capsys):
     assert code == 2 and "--width must be between 1 and 1000" in text  # the kernel's limit, one place
 
 
-def test_search_never_overwrites(tmp_path, capsys):
+def test_prove_keeps_an_existing_file_before_searching(tmp_path, capsys):
     out = tmp_path / "c.json"
     out.write_text("{}")
     t = time.perf_counter()
-    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(out)], capsys)
-    assert code == 2 and "exists" in text and out.read_text() == "{}"
-    assert time.perf_counter() - t < 2 and "seed" not in text  # refused before any search work
-    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(tmp_path),
+    code, text = run(["kkt", "prove", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(out)], capsys)
+    assert code == 0 and "exists, kept" in text and out.read_text() == "{}"
+    assert time.perf_counter() - t < 2 and "seed" not in text  # no search work
+    code, text = run(["kkt", "prove", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", str(tmp_path),
                       "--overwrite"], capsys)
     assert code == 2 and "folder" in text
 
 
+def test_search_writes_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--width", "4", "--dataset", "wide-angle",
+                      "--seed", "5", "--tries", "1"], capsys)
+    assert code == 0, text
+    assert "nothing written" in text and list(tmp_path.iterdir()) == []
+    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--dataset", "wide-angle", "--out", "x.json"], capsys)
+    assert code == 2 and "--out" in text
+
+
 def test_examples_out_naming_an_existing_file_is_a_clean_error(tmp_path, capsys):
-    """Issue 8: `kkt examples --out FILE` used to write nothing, print a false reason and exit 0."""
+    """`kkt prove --examples --out FILE` writes nothing, says why, exits 2."""
     f = tmp_path / "relu_wide_angle.json"
     f.write_text("keep me")
-    code, text = run(["kkt", "examples", "--out", str(f)], capsys)
+    code, text = run(["kkt", "prove", "--examples", "--out", str(f)], capsys)
     assert code == 2 and "error:" in text and "existing file" in text
     assert f.read_text() == "keep me" and sorted(p.name for p in tmp_path.iterdir()) == ["relu_wide_angle.json"]
-    code, text = run(["kkt", "examples", "--out", str(f), "--overwrite"], capsys)
+    code, text = run(["kkt", "prove", "--examples", "--out", str(f), "--overwrite"], capsys)
     assert code == 2 and f.read_text() == "keep me"
 
 
-def test_examples_write_checkable_files_and_never_overwrite(tmp_path, capsys):
+def test_examples_write_checkable_files_and_keep_existing_ones(tmp_path, capsys):
     out = tmp_path / "ex"
-    code, text = run(["kkt", "examples", "--out", str(out)], capsys)
+    code, text = run(["kkt", "prove", "--examples", "--out", str(out)], capsys)
     assert code == 0 and text.count("wrote ") == 3
     for name in ("relu_wide_angle.json", "diagonal_depth2.json", "linear_depth3.json"):
         assert json.loads((out / name).read_text())["evidence"] == json.loads((CERTS / name).read_text())["evidence"]
     (out / "diagonal_depth2.json").write_text("mine")
-    code, text = run(["kkt", "examples", "--out", str(out)], capsys)
-    assert code == 2 and "exists" in text and "--overwrite" in text
-    assert (out / "diagonal_depth2.json").read_text() == "mine"  # nothing written: checked before any write
-    code, text = run(["kkt", "examples", "--out", str(out), "--overwrite"], capsys)
+    code, text = run(["kkt", "prove", "--examples", "--out", str(out)], capsys)
+    assert code == 0 and "exists, kept" in text and "--overwrite" in text and "3 already there" in text
+    assert (out / "diagonal_depth2.json").read_text() == "mine"  # kept
+    code, text = run(["kkt", "prove", "--examples", "--out", str(out), "--overwrite"], capsys)
     assert code == 0 and json.loads((out / "diagonal_depth2.json").read_text())["version"] == 2
+    code, text = run(["kkt", "prove", "--examples", "--arch", "two_layer_relu", "--out", str(out)], capsys)
+    assert code == 2 and "does not apply" in text or "do(es) not apply" in text
 
 
-def test_search_writes_a_checkable_certificate(tmp_path, capsys):
+def test_prove_writes_a_checkable_certificate(tmp_path, capsys):
     out = tmp_path / "gd.json"
-    code, text = run(["kkt", "search", "--arch", "two_layer_relu", "--width", "4", "--dataset", "wide-angle",
+    code, text = run(["kkt", "prove", "--arch", "two_layer_relu", "--width", "4", "--dataset", "wide-angle",
                       "--seed", "5", "--tries", "1", "--out", str(out)], capsys)
     assert code == 0, text
     code, text = run(["check", str(out)], capsys)

@@ -427,8 +427,9 @@ def test_cli_prove_and_report(tmp_path, capsys):
     v = check_file(made)
     assert v.proven, v.message
     assert "skipped" in capsys.readouterr().out
-    with pytest.raises(PublishError, match="exists"):
-        _run("prove", src, "--out", out)
+    before = made.read_bytes()
+    assert _run("prove", src, "--out", out) == 0  # a rerun keeps it (and decides nothing again)
+    assert made.read_bytes() == before and "already in" in capsys.readouterr().out
     assert _run("prove", src / "sub" / MIN6.name, "--out", out / "sub", "--overwrite", "--alpha", "1/3",
                 "--neuron", "1") == 0
     c = load_certificate(made)
@@ -454,7 +455,8 @@ def test_registered_in_the_cli_group():
 
     assert BUILTIN_KINDS["relu-one-more-neuron"] == "certify.kernel.overparameterization.kind:KIND"
     k = get_kind("relu-one-more-neuron")
-    assert k.cli_group == "overparam" and k.cli_module == "certify.overparameterization.cli"
+    assert k.cli_group == "overparameterization" and k.cli_aliases == ("overparam",)
+    assert k.cli_module == "certify.overparameterization.cli"
 
 
 @pytest.mark.slow
@@ -534,7 +536,7 @@ def test_compact_radii():
 
 @pytest.fixture(scope="module")
 def _sym7():
-    from certify.spurious_minima.symmetric import certify_compact
+    from certify.spurious_symmetric.symmetric import certify_compact
 
     out = certify_compact(K7_CLASS["p"], K7_CLASS["vals"])
     assert out.nature == "minimum", out.reason
@@ -587,7 +589,7 @@ def test_through_the_certify_cli(run_cli, tmp_path, cert, assert_rejected):
     rc, out, err = run_cli("overparam", "prove", MIN6, "--out", tmp_path)
     assert rc == 0, err
     assert check_file(tmp_path / MIN6.name).proven
-    rc, out, err = run_cli("overparam", "prove", MIN6, "--out", tmp_path)
-    assert rc == 2 and "exists" in err
+    rc, out, err = run_cli("overparameterization", "prove", MIN6, "--out", tmp_path)
+    assert rc == 0 and "already in" in out and "1 already there" in out
     cert["claim"]["split_margin"] = 0.06
     assert_rejected(restate(cert), "split_margin", "too large")

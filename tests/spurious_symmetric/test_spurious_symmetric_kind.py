@@ -167,7 +167,7 @@ FAMILY_RADIUS = {6: 1e-8, 7: 1e-8, 20: 1e-8, 100: 1e-8, 1000: 1e-8, 10000: 1e-8}
 
 def test_registered():
     kind = get_kind(NAME)
-    assert kind is KIND and kind.cli_group == "spurious"
+    assert kind is KIND and kind.cli_group == "spurious-symmetric"
     assert set(kind.trusted_modules) == {"certify.kernel.spurious_symmetric.kind",
                                          "certify.kernel.spurious_symmetric.compact"}
 

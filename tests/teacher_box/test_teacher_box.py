@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import CERTIFICATES
 
 from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data, check_file
@@ -55,7 +56,7 @@ def split_cert() -> dict:
     from certify.teacher_box.prove import build, identity_point, prove_rho
 
     rho = Fraction(1, 10**7)
-    sbs = prove_rho(6, rho, 1, identity_point(6))
+    sbs = prove_rho(6, rho, 1, identity_point(6, CERTIFICATES / "spurious_minima"))
     assert sbs is not None and len(sbs) == 2
     return build(6, rho, sbs)
 
@@ -187,7 +188,8 @@ def _teachers_cli(capsys, *argv):
 
 
 def test_corollary_cli(capsys, write_json):
-    assert tb.KIND.cli_group == "teachers" and tb.KIND.cli_module == "certify.teacher_box.cli"
+    assert tb.KIND.cli_group == "teacher-box" and tb.KIND.cli_aliases == ("teachers",)
+    assert tb.KIND.cli_module == "certify.teacher_box.cli"
     rc, out, err = _teachers_cli(capsys, "corollary", K6, "--delta", "1/100")
     assert rc == 0, err
     d0 = check_data(load()).bounds["corollary_d0"]
@@ -200,12 +202,33 @@ def test_corollary_cli(capsys, write_json):
     assert rc == 1 and out.startswith("NOT PROVEN")
 
 
-def test_prove_cli_refuses_existing_file(capsys, tmp_path):
+def test_prove_cli_keeps_an_existing_file_without_searching(capsys, tmp_path):
+    """A rerun keeps the existing certificate and runs no search (exit 0, the file untouched)."""
+    (tmp_path / "teacher-box-k06.json").write_text("{}")
+    rc, out, err = _teachers_cli(capsys, "prove", "--k", "6", "--minima", CERTIFICATES / "spurious_minima",
+                                 "--out", tmp_path)
+    assert rc == 0 and "exists, kept" in out and "1 already there" in out
+    assert (tmp_path / "teacher-box-k06.json").read_text() == "{}"
+
+
+def test_prove_cli_needs_minima_and_out(capsys, tmp_path, monkeypatch):
+    """The S = I minima are an explicit argument: run elsewhere, nothing is looked up silently in the
+    current folder; a missing folder is a usage error, and --out is required."""
     from certify.cli import UserError
 
-    (tmp_path / "teacher-box-k06.json").write_text("{}")
-    with pytest.raises(UserError, match="exists"):
-        _teachers_cli(capsys, "prove", "--k", "6", "--out", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UserError, match="--minima"):
+        _teachers_cli(capsys, "prove", "--k", "6", "--minima", "certificates/spurious_minima", "--out", tmp_path)
+    with pytest.raises(SystemExit):
+        _teachers_cli(capsys, "prove", "--k", "6", "--minima", tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prove_cli_reports_a_k_without_minimum(capsys, tmp_path):
+    """No S = I certificate for the k asked: nothing produced, said so, exit status 1."""
+    (tmp_path / "empty").mkdir()
+    rc, out, err = _teachers_cli(capsys, "prove", "--k", "6", "--minima", tmp_path / "empty", "--out", tmp_path / "o")
+    assert rc == 1 and "not certified" in out and "nothing produced" in out
 
 
 # --------------------------------------------------------------------------- what it must reject

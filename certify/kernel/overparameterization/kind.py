@@ -199,7 +199,8 @@ class OneMoreNeuron(ClaimKind):
         "same_dimension_t0": "(c) the d = k split curve is strictly below the split point's value for 0 < t <= this",
         "same_dimension_decrease_coefficient": "(c) q > 0 with F_{n+1}(t) <= F_n(W*) - q t^2 for 0 < t <= t0 (d = k)",
     }
-    cli_group = "overparam"
+    cli_group = "overparameterization"
+    cli_aliases = ("overparam",)
     cli_module = "certify.overparameterization.cli"
 
     # ------------------------------------------------------------------ parse

@@ -71,7 +71,8 @@ class SpuriousMinimum(ClaimKind):
         "gradient_norm_at_point": "|grad F(x~)| upper bound",
         "m_min_eigenvalue_lower_bound": "M(x) >= mu_M I on the whole box (claims for every d >= k)",
     }
-    cli_group = "spurious"
+    cli_group = "spurious-minima"
+    cli_aliases = ("spurious",)
     cli_module = "certify.spurious_minima.cli"
 
     def statement(self, c: SpuriousMinimumClaim) -> str:

@@ -135,8 +135,8 @@ class SymmetricSpuriousMinimum(ClaimKind):
         "distance_to_critical_point": "|W* - W~|_F upper bound",
         "gradient_norm_at_point": "|grad F(W~)|_F upper bound",
     }
-    cli_group = "spurious"
-    cli_module = "certify.spurious_minima.cli"
+    cli_group = "spurious-symmetric"
+    cli_module = "certify.spurious_symmetric.cli"
 
     # ------------------------------------------------------------------ statement
     def statement(self, c: SymmetricClaim) -> str:

@@ -213,7 +213,8 @@ class TeacherBox(ClaimKind):
                         "gives: for every d >= d0 a teacher with i.i.d. N(0, 1/d) entries has a spurious local "
                         "minimum with probability >= 0.99",
     }
-    cli_group = "teachers"
+    cli_group = "teacher-box"
+    cli_aliases = ("teachers",)
     cli_module = "certify.teacher_box.cli"
 
     def statement(self, c: TeacherBoxClaim) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .symmetric import Outcome, certify_compact, file_name, provenance_base, write
+from .symmetric import Outcome, certify_compact, file_name, write
 
 
 
@@ -55,7 +55,7 @@ def prove_record(classes: list[dict], out_dir: Path, all_dims: bool = True, over
     from ..progress import progress
 
     outcomes = []
-    base = provenance_base("certify spurious prove --from")
+    base: dict = {}
     bar = progress(total=len(classes), desc="published classes", unit="class")
     for index, c in enumerate(classes):
         p = tuple(c["p"])
@@ -64,11 +64,15 @@ def prove_record(classes: list[dict], out_dir: Path, all_dims: bool = True, over
         prov["source"] = {"file": source, "index": index, "runs": c.get("runs"),
                           "reported_min_hessian_eigenvalue": c.get("reported_min_hessian_eigenvalue")}
         t0 = time.perf_counter()
-        out = certify_compact(p, c["vals"], all_dims=all_dims, provenance=prov)
+        name = (None if overwrite else
+                (lambda loss, nature, k=k, p=p: Path(out_dir) / f"k{k:03d}" / file_name(k, p, loss, 3, nature)))
+        out = certify_compact(p, c["vals"], all_dims=all_dims, provenance=prov, existing=name)
         out.index = index  # type: ignore[attr-defined]
         out.runs = c.get("runs")  # type: ignore[attr-defined]
         out.reported = c.get("reported_min_hessian_eigenvalue")  # type: ignore[attr-defined]
-        if out.certified:
+        if out.kept:
+            pass
+        elif out.certified:
             path = Path(out_dir) / f"k{k:03d}" / file_name(k, p, out.estimates["loss"], 3, out.nature)
             write(out, path, overwrite, log=lambda s: None)
         else:

@@ -2,21 +2,19 @@
 
 A compact point (block sizes p, values ``vals``, the layout of
 data/sys2021-minima.json) is polished by Newton's method in the
-compact parameters (certify.spurious_minima.compact), classified in floating
+compact parameters (certify.spurious_symmetric.compact), classified in floating
 point (minimum or saddle, from the block spectra), and handed to the trusted
 kernel with a box radius chosen by trying powers of two; only what the
 kernel proves is written (certify.publishing.publish re-checks it).
 """
 from __future__ import annotations
 
-import datetime
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from . import compact as C
 
 KIND_NAME = "relu-spurious-minimum-symmetric"
@@ -49,24 +47,11 @@ class Outcome:
     summary: str = ""
     reason: str = ""  # why nothing was written
     seconds: float = 0.0  # kernel time of the successful check
+    kept: bool = False  # a certificate for this point was already there (skipped before certifying)
 
     @property
     def certified(self) -> bool:
         return self.nature is not None
-
-
-def provenance_base(tool: str) -> dict:
-    import platform
-
-    prov = {"produced_by": f"certify {__version__} ({tool})", "date": datetime.date.today().isoformat(),
-            "python": platform.python_version(), "numpy": np.__version__}
-    try:
-        import flint
-
-        prov["python-flint"] = flint.__version__
-    except Exception:  # noqa: BLE001
-        pass
-    return prov
 
 
 def claim_fields(k: int, p, all_dims: bool, nature: str) -> dict:
@@ -164,8 +149,10 @@ def polish(p, vals, max_steps: int = 60) -> C.Polished:
 
 
 def certify_compact(p, vals, all_dims: bool = True, provenance: dict | None = None, polish_first: bool = True,
-                    natures=("minimum", "saddle"), tighten: bool = False) -> Outcome:
-    """Polish, classify and certify one compact point (nothing written)."""
+                    natures=("minimum", "saddle"), tighten: bool = False, existing=None) -> Outcome:
+    """Polish, classify and certify one compact point (nothing written).  ``existing(loss, nature)``,
+    if given, names the file this point would be written to; when one of them exists already the
+    point is not certified again (the Outcome says ``kept``)."""
     from ..kernel.certificate import NotProven
 
     p = tuple(int(x) for x in p)
@@ -175,13 +162,19 @@ def certify_compact(p, vals, all_dims: bool = True, provenance: dict | None = No
         vals = polish(p, vals).vals
     est = estimate(p, vals)
     out = Outcome(k, p, vals, est)
+    if existing is not None:
+        for nature in natures:
+            there = existing(est["loss"], nature)
+            if there is not None and Path(there).exists():
+                out.path, out.kept, out.reason = Path(there), True, f"{there} exists, kept (--overwrite to redo)"
+                return out
     if not est["loss"] > GLOBAL_LOSS:
         out.reason = f"float loss {est['loss']:.3e}: the global minimum (nothing spurious to certify)"
         return out
     guess = float_nature(est, all_dims)
     order = [guess] + [n for n in natures if n != guess] if guess else list(natures)
     prov = dict(provenance or {})
-    prov.update({"polish": "Newton in the compact parameters (certify.spurious_minima.compact)",
+    prov.update({"polish": "Newton in the compact parameters (certify.spurious_symmetric.compact)",
                  "estimates": {key: est[key] for key in ("loss", "grad_norm", "hessian_min_eigenvalue",
                                                            "m_min_eigenvalue", "restricted_min_eigenvalue")},
                  "estimates_note": "float64, untrusted: grad_norm is |grad F|_F, eigenvalues orthonormal-basis"})

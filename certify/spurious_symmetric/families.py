@@ -7,7 +7,7 @@ Two families of critical points of the n = k teacher-student loss:
 * ``delta-s-k``: isotropy Delta S_k, blocks p = (k), w_i = a e_i + b (1 - e_i)
   (the points stored densely in certificates/spurious_minima/symmetric/).
 
-The compact loss (certify.spurious_minima.compact) is defined for real block
+The compact loss (certify.spurious_symmetric.compact) is defined for real block
 sizes, so a family is followed by Newton's method with natural-parameter
 continuation in k: from k to k + 1 with a secant predictor, and for jumps
 (100 -> 200 -> ... -> 10 000) along geometric steps of real k (the
@@ -101,18 +101,22 @@ def certify_family(family: str, ks, out_dir: Path, overwrite: bool = False, all_
                    log=print):
     """Certify the family at each k (nature 'minimum' or, where it is one, 'saddle'); returns the Outcomes."""
     from ..progress import progress
-    from .symmetric import certify_compact, file_name, provenance_base, write
+    from .symmetric import certify_compact, file_name, write
 
     points = continue_family(family, ks)
-    base = provenance_base(f"certify spurious prove --family {family}")
+    base: dict = {}
     base["family"] = family
     base["continuation"] = "Newton in the compact parameters, continued in k (secant predictor)"
     outcomes = []
     for k in progress(sorted(points), total=len(points), desc=family, unit="k"):
         pol = points[k]
+        name = (None if overwrite else
+                (lambda loss, nature, k=k: Path(out_dir) / file_name(k, blocks(family, k), loss, 5, nature)))
         out = certify_compact(blocks(family, k), pol.vals, all_dims=all_dims, provenance=dict(base),
-                              polish_first=False, tighten=True)
-        if out.certified:
+                              polish_first=False, tighten=True, existing=name)
+        if out.kept:
+            log(f"{family} k={k}: {out.reason}")
+        elif out.certified:
             name = file_name(k, blocks(family, k), out.estimates["loss"], 5, out.nature)
             write(out, Path(out_dir) / name, overwrite, log=log)
         else:

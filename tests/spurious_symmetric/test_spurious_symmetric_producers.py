@@ -9,7 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from certify.spurious_minima import compact as C
+from certify.spurious_symmetric import compact as C
 from conftest import PUBLISHED_MINIMA
 from certify.spurious_minima import landscape as L
 
@@ -128,7 +128,7 @@ def test_compact_cost_is_flat_in_k():
 
 def test_delta_s_k_minus_1_matches_reference_table():
     """Loss and lambda_min (float reference figures, docs/results/families.md) of the Delta S_{k-1} family."""
-    from certify.spurious_minima.families import blocks, continue_family
+    from certify.spurious_symmetric.families import blocks, continue_family
 
     pts = continue_family("delta-s-k-minus-1", [5, 6, 7, 20, 100])
     table = {6: (0.025081, 0.0047004), 7: (0.023203, 0.01406), 20: (0.011276, 0.05509), 100: (0.0027417, 0.0782)}
@@ -141,14 +141,14 @@ def test_delta_s_k_minus_1_matches_reference_table():
 
 
 def test_delta_s_k_matches_stored_dense_family():
-    from certify.spurious_minima.families import continue_family
+    from certify.spurious_symmetric.families import continue_family
 
     pts = continue_family("delta-s-k", [6, 7])
     assert abs(pts[6].loss - 0.05566858) < 1e-8 and abs(pts[7].loss - 0.06221098) < 1e-8
 
 
 def test_family_rejects_unknown_and_small_k():
-    from certify.spurious_minima.families import blocks, continue_family
+    from certify.spurious_symmetric.families import blocks, continue_family
 
     with pytest.raises(ValueError):
         blocks("delta-s-nothing", 5)
@@ -160,14 +160,14 @@ def test_family_rejects_unknown_and_small_k():
 
 
 needs_kind = pytest.mark.skipif(
-    not __import__("certify.spurious_minima.symmetric", fromlist=["x"]).kernel_available(),
+    not __import__("certify.spurious_symmetric.symmetric", fromlist=["x"]).kernel_available(),
     reason="the trusted kind relu-spurious-minimum-symmetric is not registered")
 
 
 @needs_kind
 def test_certify_compact_minimum_and_write(tmp_path):
     from certify.kernel.checking import check_file
-    from certify.spurious_minima.symmetric import certify_compact, file_name, write
+    from certify.spurious_symmetric.symmetric import certify_compact, file_name, write
 
     o = certify_compact(K7["p"], K7["vals"])
     assert o.nature == "minimum", o.reason
@@ -183,8 +183,8 @@ def test_certify_compact_minimum_and_write(tmp_path):
 
 @needs_kind
 def test_certify_compact_saddle_at_k5():
-    from certify.spurious_minima.families import continue_family
-    from certify.spurious_minima.symmetric import certify_compact
+    from certify.spurious_symmetric.families import continue_family
+    from certify.spurious_symmetric.symmetric import certify_compact
 
     pts = continue_family("delta-s-k-minus-1", [5])
     o = certify_compact([1, 4], pts[5].vals)
@@ -194,7 +194,7 @@ def test_certify_compact_saddle_at_k5():
 
 @needs_kind
 def test_certify_compact_global_minimum_is_not_spurious():
-    from certify.spurious_minima.symmetric import certify_compact
+    from certify.spurious_symmetric.symmetric import certify_compact
 
     # W = I: p = (3), diagonal 1, off-diagonal 0 (the global minimum; nothing to certify)
     o = certify_compact([3], [[1.0, 0.0]], polish_first=False)
@@ -205,16 +205,14 @@ def test_certify_compact_global_minimum_is_not_spurious():
 
 
 @pytest.fixture
-def spurious_cli(monkeypatch, capsys):
-    """certify.cli.main with only the spurious group (independent of the other kinds' state)."""
+def symmetric_cli(capsys):
+    """certify.cli.main for `certify spurious-symmetric ...`."""
     import certify.cli as cli
-
-    monkeypatch.setattr(cli, "producer_groups", lambda: {"spurious": ["certify.spurious_minima.cli"]})
 
     def run(*args):
         capsys.readouterr()
         try:
-            rc = cli.main(["spurious", *[str(a) for a in args]])
+            rc = cli.main(["spurious-symmetric", *[str(a) for a in args]])
         except SystemExit as exc:
             rc = exc.code if isinstance(exc.code, int) else 1
         out, err = capsys.readouterr()
@@ -223,164 +221,53 @@ def spurious_cli(monkeypatch, capsys):
     return run
 
 
-def test_prove_out_existing_file_is_a_usage_error(spurious_cli, tmp_path):
-    f = tmp_path / "taken.json"
-    f.write_text("keep me")
-    rc, out, err = spurious_cli("prove", "--k", "6", "--runs", "300", "--out", f)
-    assert rc == 2 and "is a file" in err and "Traceback" not in err
-    assert f.read_text() == "keep me"
-    rc, out, err = spurious_cli("prove", "--family", "symmetric", "--k", "6", "--out", f)
-    assert rc == 2 and "is a file" in err
-
-
-def test_prove_out_unwritable_checked_before_work(spurious_cli, tmp_path):
-    import os
-    import time
-
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    os.chmod(ro, 0o500)
-    try:
-        if os.access(ro, os.W_OK):
-            pytest.skip("running as a user who can write anywhere")
-        t0 = time.perf_counter()
-        rc, out, err = spurious_cli("prove", "--k", "20", "--runs", "500", "--out", ro / "sub")
-        assert rc == 2 and "cannot write" in err
-        assert time.perf_counter() - t0 < 5  # refused before the search
-    finally:
-        os.chmod(ro, 0o700)
-
-
-def test_search_outputs_checked_before_work(spurious_cli, tmp_path):
-    import time
-
-    taken = tmp_path / "summary.json"
-    taken.write_text("[]")
-    t0 = time.perf_counter()
-    rc, out, err = spurious_cli("search", "--k", "20", "--runs", "500", "--json", taken)
-    assert rc == 2 and "exists" in err and "--overwrite" in err
-    assert time.perf_counter() - t0 < 5 and "k=20" not in out
-    rc, out, err = spurious_cli("search", "--k", "20", "--runs", "500", "--plot", tmp_path, "--overwrite")
-    assert rc == 2 and "folder" in err
-
-
-@pytest.mark.parametrize("k", ["1", "2", "1-2"])
-def test_symmetric_family_small_k_is_clean(spurious_cli, tmp_path, k):
-    rc, out, err = spurious_cli("prove", "--family", "symmetric", "--k", k, "--out", tmp_path)
-    assert rc == 0 and "Traceback" not in err and "error" not in err
-    assert "global minimum" in out and "0 certificate(s) written" in out
-    assert list(tmp_path.iterdir()) == []
-
-
-@pytest.mark.parametrize("args,bad", [
-    (["--candidates", "c.json", "--k", "7"], "--k"),
-    (["--candidates", "c.json", "--runs", "9"], "--runs"),
-    (["--from", "x.json", "--seed", "1"], "--seed"),
-    (["--from", "x.json", "--k", "7"], "--k"),
-    (["--family", "symmetric", "--runs", "10"], "--runs"),
-    (["--family", "delta-s-k", "--max-per-k", "2"], "--max-per-k"),
-])
-def test_options_that_do_not_apply_are_refused(spurious_cli, tmp_path, args, bad):
-    rc, out, err = spurious_cli("prove", *args, "--out", tmp_path / "o")
-    assert rc == 2 and bad in err and ("does not apply" in err or "do not apply" in err)
-    assert not (tmp_path / "o").exists()
-
-
-def test_two_sources_refused(spurious_cli, tmp_path):
-    rc, out, err = spurious_cli("prove", "--from", "a.json", "--family", "delta-s-k", "--out", tmp_path)
-    assert rc == 2 and "alternatives" in err
-
-
-def test_fractions_plot_integer_ticks_and_legend_outside():
-    matplotlib = pytest.importorskip("matplotlib")
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    from certify.spurious_minima.cli import fractions_figure
-
-    rows = [{"k": k, "spurious_fraction": f, "spurious_classes": c}
-            for k, f, c in [(6, 0.006, 1), (7, 0.05, 1), (8, 0.11, 1), (9, 0.23, 2)]]
-    fig = fractions_figure(rows, plt, MaxNLocator)
-    ax, ax2 = fig.axes[:2]
-    fig.canvas.draw()
-    assert all(float(t).is_integer() for t in ax.get_xticks())
-    assert all(float(t).is_integer() for t in ax2.get_yticks())
-    (legend,) = fig.legends
-    lb = legend.get_window_extent()
-    axb = ax.get_window_extent()
-    assert lb.y1 <= axb.y0  # the legend is below the axes, not over the curves
-    plt.close(fig)
-
-
-def test_search_progress_is_silent_off_terminal(capsys):
-    from certify.spurious_minima.search import SearchConfig, search
-
-    search(SearchConfig(k=4, runs=5, steps=200, progress=True))
-    out, err = capsys.readouterr()
-    assert "\r" not in err and "\r" not in out
-
-
 @needs_kind
-def test_prove_from_compact_entry_and_record_file(spurious_cli, tmp_path):
+def test_prove_from_compact_entry_and_record_file(symmetric_cli, tmp_path):
     from certify.kernel.checking import check_paths
 
     entry = tmp_path / "entry.json"
     entry.write_text(json.dumps(K7))
-    rc, out, err = spurious_cli("prove", "--from", entry, "--out", tmp_path / "one")
+    rc, out, err = symmetric_cli("prove", "--from", entry, "--out", tmp_path / "one")
     assert rc == 0, err
     files = sorted((tmp_path / "one").glob("*.json"))
     assert [f.name for f in files] == ["relu-sym-k007-p1-6-loss0.02320271.json"]
-    rc, out, err = spurious_cli("prove", "--from", entry, "--out", tmp_path / "one")
-    assert rc == 1 and "exists" in out  # not overwritten
+    before = files[0].read_bytes()
+    rc, out, err = symmetric_cli("prove", "--from", entry, "--out", tmp_path / "one")
+    assert rc == 0 and "exists, kept" in out and "1 already there" in out  # kept, not certified again
+    assert files[0].read_bytes() == before
     rec = tmp_path / "rec.json"
     c3 = _published(lambda c: c["k"] == 19 and len(c["p"]) == 3)
     rec.write_text(json.dumps({"source": "test", "classes": [K7, c3]}))
-    rc, out, err = spurious_cli("prove", "--from", rec, "--out", tmp_path / "rec")
+    rc, out, err = symmetric_cli("prove", "--from", rec, "--out", tmp_path / "rec")
     assert rc == 0, out + err
     assert sorted(p.parent.name for p in (tmp_path / "rec").rglob("*.json")) == ["k007", "k019"]
     verdicts, missing = check_paths([tmp_path / "rec"])
     assert len(verdicts) == 2 and all(v.proven for v in verdicts) and not missing
 
 
-def test_prove_from_dense_matrix_json_and_npy(spurious_cli, tmp_path):
-    from certify.kernel.checking import check_file
-
-    W = C.dense_matrix(K7["p"], np.array(K7["vals"])) + 1e-9  # off the critical point: polished first
-    src = tmp_path / "W.json"
-    src.write_text(json.dumps(W.tolist()))
-    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "d")
-    assert rc == 0, out + err
-    (f,) = (tmp_path / "d").glob("*.json")
-    assert f.name == "relu-k07-n07-loss0.02320271.json" and check_file(f).proven
-    npy = tmp_path / "W.npy"
-    np.save(npy, W)
-    rc, out, err = spurious_cli("prove", "--from", npy, "--out", tmp_path / "e")
-    assert rc == 0 and len(list((tmp_path / "e").glob("*.json"))) == 1
-
-
 @pytest.mark.parametrize("text,msg", [
     ("{\"p\": [1, 6]}", "cannot read points"),
     ("{\"p\": [1, 6], \"vals\": [[1, 2]]}", "2 x 3"),
-    ("[[1, 2], [3]]", "cannot read points"),
-    ("[[1, NaN], [0, 1]]", "cannot read points"),
+    ("[[1, 2], [3]]", "spurious-minima prove"),
     ("\"hello\"", "cannot read points"),
     ("{\"classes\": [{\"p\": [2], \"vals\": [[1, 0]], \"k\": 3}]}", "sum(p)"),
 ])
-def test_prove_from_bad_files_exit_2(spurious_cli, tmp_path, text, msg):
+def test_prove_from_bad_files_exit_2(symmetric_cli, tmp_path, text, msg):
     src = tmp_path / "bad.json"
     src.write_text(text)
-    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "o")
+    rc, out, err = symmetric_cli("prove", "--from", src, "--out", tmp_path / "o")
     assert rc == 2 and msg in err and "Traceback" not in err
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
-def test_prove_from_global_minimum_writes_nothing(spurious_cli, tmp_path):
-    src = tmp_path / "eye.json"
-    src.write_text(json.dumps(np.eye(4).tolist()))
-    rc, out, err = spurious_cli("prove", "--from", src, "--out", tmp_path / "o")
-    assert rc == 1 and "global minimum" in out and "Traceback" not in err
+@pytest.mark.parametrize("args,bad", [
+    (["--from", "x.json", "--k", "7"], "--k"),
+    (["--from", "x.json", "--family", "delta-s-k"], "one source"),
+    ([], "one source"),
+])
+def test_sources_and_options_refused(symmetric_cli, tmp_path, args, bad):
+    rc, out, err = symmetric_cli("prove", *args, "--out", tmp_path / "o")
+    assert rc == 2 and bad in err and not (tmp_path / "o").exists()
 
 
 # --------------------------------------------------------------------------- stored certificates (completeness)
@@ -412,7 +299,7 @@ def test_family_certificates_and_threshold(family, tag):
     """Every k = 6..100 and the six large k are stored as minima; k = 5 as a proven saddle, k = 6 as a
     proven minimum (the smallest k where the family is a minimum)."""
     from certify.kernel.checking import check_file
-    from certify.spurious_minima.families import DEFAULT_KS
+    from certify.spurious_symmetric.families import DEFAULT_KS
 
     folder = FAMILIES / family
     names = {f.name for f in folder.glob("*.json")}
@@ -431,7 +318,7 @@ def test_family_certificates_and_threshold(family, tag):
 
 def test_compare_search_fisher_tests():
     pytest.importorskip("scipy")
-    from certify.spurious_minima.record import compare_search
+    from certify.spurious_symmetric.record import compare_search
 
     same = compare_search([{"k": 7, "runs": 500, "global": 473}], {"7": 473})
     assert same["rows"][0]["p_value"] == pytest.approx(1.0)
@@ -444,7 +331,7 @@ def test_compare_search_fisher_tests():
 
 
 def test_per_k_table_and_page_list_failures_and_saddles():
-    from certify.spurious_minima.record import exceptional_rows, per_k_table, record_page
+    from certify.spurious_symmetric.record import exceptional_rows, per_k_table, record_page
 
     def row(k, nature, path, lam=None, loss=(0.1, 0.1), reason=None):
         b = {"loss": list(loss)}
@@ -466,16 +353,16 @@ def test_per_k_table_and_page_list_failures_and_saddles():
     assert "no radius worked" in page and "Classes proven to be saddles" in page
 
 
-def test_prove_family_small_k_refused(spurious_cli, tmp_path):
-    rc, out, err = spurious_cli("prove", "--family", "delta-s-k-minus-1", "--k", "2-6", "--out", tmp_path / "o")
+def test_prove_family_small_k_refused(symmetric_cli, tmp_path):
+    rc, out, err = symmetric_cli("prove", "--family", "delta-s-k-minus-1", "--k", "2-6", "--out", tmp_path / "o")
     assert rc == 2 and "at least 3" in err and not (tmp_path / "o").exists()
 
 
 @needs_kind
-def test_prove_family_writes_saddle_and_minimum(spurious_cli, tmp_path):
+def test_prove_family_writes_saddle_and_minimum(symmetric_cli, tmp_path):
     from certify.kernel.checking import check_file
 
-    rc, out, err = spurious_cli("prove", "--family", "delta-s-k", "--k", "5,6,1000", "--out", tmp_path)
+    rc, out, err = symmetric_cli("prove", "--family", "delta-s-k", "--k", "5,6,1000", "--out", tmp_path)
     assert rc == 0, out + err
     names = sorted(f.name for f in tmp_path.glob("*.json"))
     assert names == ["relu-sym-k00005-p5-loss0.04770838-saddle.json", "relu-sym-k00006-p6-loss0.05566858.json",
