@@ -102,6 +102,7 @@ class TreeBuilder:
         self.max_nodes, self.time_limit = max_nodes, time_limit
         self.d = net.d
         self.nodes: list = []
+        self.leaf_rows: list = []  # (signs, rows, affine map of N) per leaf, for region counts
         self.stats = Stats()
         self._mats = {id(n): [fmpq_mat([list(r) for r in W]) for W, _ in n.layers]
                       for n in (net, target.network) if n is not None}
@@ -212,6 +213,7 @@ class TreeBuilder:
         leaf = {"signs": "".join(known[k][0] for k in range(n_total)),
                 "sign_proofs": [_mult_json(known[k][1]) for k in range(n_total)], **leaf}
         self._property(leaf, rows, n_map, t_map, center)
+        self.leaf_rows.append((leaf["signs"], list(rows), n_map))
         self.stats.leaves += 1
         self.nodes[idx] = {"leaf": leaf}
         return idx
@@ -309,7 +311,7 @@ class TreeBuilder:
 
     def build(self) -> list:
         self.stats = Stats()
-        self.nodes = []
+        self.nodes, self.leaf_rows = [], []
         self._start = time.perf_counter()
         self._visit(list(self.domain.rows), {})
         self.stats.seconds = time.perf_counter() - self._start
