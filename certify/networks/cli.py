@@ -18,7 +18,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-CONSTRUCTIONS = ("max", "min", "median", "deep", "deep-box", "approx-max", "regions", "pieces")
+CONSTRUCTIONS = ("max", "min", "median", "deep", "deep-box", "approx-max", "approx-max-within", "regions", "pieces")
 
 
 def _err(msg: str):
@@ -130,6 +130,9 @@ def construction(name: str, d: int, args):
     if name == "approx-max":
         return f"approx-max-d{d}-l2", shallow_max_approx(d), make_target("max", d), make_domain("box", d, [(0, 1)] * d), \
             {"type": "l2_error", "value": 0}
+    if name == "approx-max-within":
+        return f"approx-max-d{d}-within", shallow_max_approx(d), make_target("max", d), \
+            make_domain("box", d, [(0, 1)] * d), {"type": "within", "epsilon": "1/4"}
     if name in ("regions", "pieces"):
         net = random_shallow(d, args.neurons, args.seed)
         return f"{name}-d{d}-n{args.neurons}-seed{args.seed}", net, make_target("none", d), \
@@ -168,6 +171,8 @@ def _jobs(args) -> list:
     jobs = []
     for d in parse_range(args.d):
         stem, net, target, domain, prop = construction(args.construction, d, args)
+        if args.method == "split_tree" and args.construction in ("max", "min", "median"):
+            stem += "-tree"
         jobs.append((out / f"{stem}.json", net, target, domain, prop))
     return jobs
 

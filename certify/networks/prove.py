@@ -47,6 +47,9 @@ def prove(net: Net, target: Target, domain: Domain, prop: dict, method: str = "a
         if not _stages_ok(net):
             raise ValueError("the modular method needs the network's stage structure (constructions and ONNX files "
                              "exported by certify carry it); use --method split_tree")
+        cx = zero_one_counterexample(net, target)
+        if cx is not None:
+            raise cx
         proof, st = modular_proof(net, net.meta["stages"])
         return Outcome(claim, {"proof": proof}, {"method": "modular", **st, "seconds": time.perf_counter() - t0})
     inner = ptype if ptype != "regions" else ("regions" if prop.get("notion") == "activation" else "pieces")
@@ -109,4 +112,23 @@ def search_counterexample(net: Net, target: Target, domain: Domain, epsilon=0, s
             n, t = net.value(p), target.value(p)
             if abs(n - t) > e:
                 return Counterexample(p, n, t)
+    return None
+
+
+def zero_one_counterexample(net: Net, target: Target, limit: int = 16, samples: int = 20000,
+                            seed: int = 0) -> Counterexample | None:
+    """A 0/1 input where N and an order-statistic target differ (every 0/1 input for d <= limit, random
+    ones beyond).  For a network composed of max/min gates the 0-1 principle (docs/networks.md, Lemma 5)
+    says that a false identity always fails at such a point."""
+    d = net.d
+    if d <= limit:
+        X = ((np.arange(2 ** d)[:, None] >> np.arange(d)) & 1).astype(float)
+    else:
+        X = np.random.default_rng(seed).integers(0, 2, size=(samples, d)).astype(float)
+    gap = np.abs(net.evaluate(X) - target.evaluate(X))
+    for idx in np.argsort(-gap)[:20]:
+        p = [Q(int(v)) for v in X[idx]]
+        n, t = net.value(p), target.value(p)
+        if n != t:
+            return Counterexample(p, n, t)
     return None
