@@ -35,6 +35,8 @@ MAX_TREE_NODES = 200_000
 MAX_TREE_DIM = 8  # input dimension of a split tree
 MAX_GEOMETRY_DIM = 4  # input dimension for l2_error and region counts
 MAX_WORK = 60_000_000  # leaves x sum_l n_l n_(l-1) (d + 1), over N and a target network
+MAX_PATH_ROWS = 3_000_000  # sum over closed nodes of the rows their path adds (multiplier look-ups, pieces)
+MAX_VERTEX_ROWS = 2_000_000  # sum over L2 leaves of (rows x vertices) (feasibility and tightness tests)
 
 RELU_LIMITS = {
     "input dimension": O.MAX_INPUT_DIM,
@@ -49,6 +51,8 @@ RELU_LIMITS = {
     "digit depth (sum over layers of the longest rational)": O.MAX_DIGIT_DEPTH,
     "work of a split tree (leaves x sum_l n_l n_(l-1) (d + 1))": MAX_WORK,
     "sets in the normal form of a modular value or target": MAX_NORMAL_FORM,
+    "path rows of a split tree (sum over leaves of their depth)": MAX_PATH_ROWS,
+    "rows x vertices of the L2 leaves": MAX_VERTEX_ROWS,
 }
 
 PROPERTIES = ("equals", "within", "regions", "l2_error")
@@ -140,6 +144,9 @@ class ReluNetworkExact(ClaimKind):
             work = net.work() + (target.network.work() if target.type == "network" else 0)
             within_limit(n_leaves * work, MAX_WORK, "work of the split tree (leaves x sum_l n_l n_(l-1) (d + 1))")
             proof = parse_tree(nodes, d, "proof.nodes", read, MAX_TREE_NODES)
+            within_limit(proof.path_rows, MAX_PATH_ROWS, "path rows of the split tree (sum over leaves of depth)")
+            within_limit(proof.vertex_rows * (len(domain.rows) + 1), MAX_VERTEX_ROWS,
+                         "rows x vertices of the L2 leaves")
         elif method == "modular":
             only_fields(p, ("method", "stages"), "proof")
             if prop != "equals" or not target.lattice:

@@ -47,6 +47,8 @@ class Leaf:
 class Tree:
     d: int
     nodes: tuple  # ("split", h, (i, j)) | ("infeasible", y) | ("leaf", Leaf)
+    path_rows: int = 0  # sum over leaves and infeasible nodes of their depth (rows beyond the domain's)
+    vertex_rows: int = 0  # sum over leaves of (depth + 1) x (number of vertices)
 
     @property
     def leaves(self) -> int:
@@ -161,7 +163,9 @@ def parse_tree(value: Any, d: int, where: str, read: Reader, max_nodes: int) -> 
         else:
             only_fields(node, ("leaf",), at)
             nodes.append(("leaf", parse_leaf(node["leaf"], d, f"{at}.leaf", read)))
-    return Tree(d, tuple(nodes))
+    closed = [i for i, v in enumerate(nodes) if v[0] != "split"]
+    vertex_rows = sum((depth[i] + 1) * len(nodes[i][1].vertices or ()) for i in closed if nodes[i][0] == "leaf")
+    return Tree(d, tuple(nodes), sum(depth[i] for i in closed), vertex_rows)
 
 
 # --------------------------------------------------------------------------- checking
@@ -224,6 +228,8 @@ class Check:
         n_map = self.net.cell_map(active(0))
         T = self.target
         if T.type == "network":
+            if leaf.piece is not None:
+                raise CertificateError(f"{at}: 'piece' given but the target is a network")
             return n_map, T.network.cell_map(active(self.net.n_hidden))
         if T.type == "none":
             if leaf.piece is not None:
