@@ -69,7 +69,7 @@ See docs/ci.md for CI recipes (GitHub Actions, pre-commit, pytest --certify)."""
 
 # optional dependencies -> the extra that installs them (pyproject.toml)
 EXTRAS = {"scipy": "search", "mpmath": "search", "tqdm": "search", "matplotlib": "plot",
-          "cupy": "gpu", "distributed": "distributed", "dask": "distributed"}
+          "cupy": "gpu", "distributed": "distributed", "dask": "distributed", "onnx": "networks"}
 
 
 def _printable(text: str) -> str:
