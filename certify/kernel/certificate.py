@@ -75,9 +75,19 @@ def parse_json_text(text: str) -> dict:
     return data
 
 
-def load_certificate(path: str | os.PathLike) -> dict:
-    """Read a certificate file (bounded, UTF-8, strict JSON object); the envelope is checked by
-    certify.kernel.checking."""
+_KIND_AT_START = re.compile(rb'\A\s*\{(?:\s*"(?:format|version)"\s*:\s*(?:"[^"\\]{0,64}"|[0-9]{1,6})\s*,)*'
+                            rb'\s*"kind"\s*:\s*"([a-z0-9-]{1,64})"')
+
+
+def declared_kind(raw: bytes) -> str | None:
+    """The ``kind`` a certificate declares in its first fields (format, version, kind: the order the
+    producers write), read from the raw bytes without parsing the file; None if it is not there."""
+    m = _KIND_AT_START.match(raw[:1024])
+    return m.group(1).decode("ascii") if m else None
+
+
+def read_bytes(path: str | os.PathLike) -> bytes:
+    """The bytes of a certificate file, at most MAX_FILE_BYTES (a larger file is refused)."""
     path = Path(path)
     try:
         if not path.is_file():
@@ -88,11 +98,30 @@ def load_certificate(path: str | os.PathLike) -> dict:
         raise CertificateError(f"cannot read file: {exc.strerror or exc}") from None
     if len(raw) > MAX_FILE_BYTES:
         raise CertificateError(f"file is larger than the {MAX_FILE_BYTES} bytes allowed")
+    return raw
+
+
+def parse_bytes(raw: bytes, max_bytes_of_kind=None) -> dict:
+    """Parse certificate bytes (UTF-8, strict JSON object).  ``max_bytes_of_kind(kind)``, if given, is
+    the largest file a kind accepts: a file declaring that kind in its first fields and larger than
+    that is refused before it is parsed (a resource limit, decided in microseconds)."""
+    if max_bytes_of_kind is not None:
+        kind = declared_kind(raw)
+        limit = max_bytes_of_kind(kind) if kind is not None else None
+        if limit is not None and len(raw) > limit:
+            raise CertificateError(f"a {kind} certificate of {len(raw)} bytes exceeds this checker's limit of "
+                                   f"{limit} bytes for the kind (refused before parsing)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise CertificateError("file is not UTF-8 text") from None
     return parse_json_text(text)
+
+
+def load_certificate(path: str | os.PathLike, max_bytes_of_kind=None) -> dict:
+    """Read a certificate file (bounded, UTF-8, strict JSON object); the envelope is checked by
+    certify.kernel.checking.  See :func:`parse_bytes` for ``max_bytes_of_kind``."""
+    return parse_bytes(read_bytes(path), max_bytes_of_kind)
 
 
 # --------------------------------------------------------------------------- fields

@@ -97,9 +97,18 @@ def _verdict(path: str, read: Callable[[], dict]) -> Verdict:
         return Verdict(path, kind, False, f"checker error ({type(exc).__name__}: {exc})")
 
 
+def max_file_bytes(kind: str) -> int | None:
+    """The file-size limit of a registered kind (None for an unknown kind: the envelope rejects it)."""
+    try:
+        return get_kind(kind).max_file_bytes
+    except CertificateError:
+        return None
+
+
 def check_file(path: str | os.PathLike) -> Verdict:
-    """The verdict on the certificate file at ``path`` (never raises)."""
-    return _verdict(str(path), lambda: load_certificate(path))
+    """The verdict on the certificate file at ``path`` (never raises).  A file larger than its kind's
+    ``max_file_bytes`` is refused before it is parsed."""
+    return _verdict(str(path), lambda: load_certificate(path, max_file_bytes))
 
 
 def check_text(text: str, path: str = "<text>") -> Verdict:

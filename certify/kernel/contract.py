@@ -57,6 +57,7 @@ class ClaimKind:
     claim_fields     the keys allowed in ``claim`` besides ``statement``
     evidence_fields  the top-level keys allowed besides the envelope
     limits           resource limits, name -> largest allowed value, enforced by ``parse``
+    max_file_bytes   the largest certificate file of the kind, refused before it is parsed
     bounds           name -> meaning of each bound that ``check`` may report
     version_help     older version -> how to bring such a file to ``version`` (shown on rejection)
     cli_group        the producer command group, ``certify <cli_group> ...``: the kind's folder name with
@@ -74,6 +75,7 @@ class ClaimKind:
     claim_fields: ClassVar[frozenset[str]]
     evidence_fields: ClassVar[frozenset[str]]
     limits: ClassVar[Mapping[str, int]] = {}
+    max_file_bytes: ClassVar[int] = 64 * 1024 * 1024
     bounds: ClassVar[Mapping[str, str]] = {}
     version_help: ClassVar[Mapping[int, str]] = {}
     cli_group: ClassVar[str | None] = None

@@ -306,6 +306,7 @@ class HermiteExpansion(ClaimKind):
     })
     evidence_fields = frozenset({"method"})
     limits = LIMITS
+    max_file_bytes = 8 * 1024 * 1024  # degree <= 20000 enclosures: about 4 MB
     bounds = {
         "activation": "the activation's name (claim.activation); not a number",
         "normalized": "true when sigma = s / sqrt(E s(X)^2); not a number",

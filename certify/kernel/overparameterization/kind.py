@@ -187,6 +187,7 @@ class OneMoreNeuron(ClaimKind):
     claim_fields = frozenset({"n", "k", "neuron", "alpha", "t0", "norm_margin", "split_margin", "same_dimension"})
     evidence_fields = frozenset({"minimum"})
     limits = {"alpha (characters)": MAX_ALPHA_CHARS}  # sizes: the embedded kind's own limits
+    max_file_bytes = 2 * 1024 * 1024  # an embedded dense minimum (<= 1 MB) and a direction
     bounds = {
         "norm_margin_lower_bound": "k - sum_i |w_i*| >= this (zero neuron)",
         "zero_neuron_descent_up_to": "F_{n+1}(W*, t e) < F_n(W*) for every 0 < t < this (= 2 margin/pi, rounded down)",

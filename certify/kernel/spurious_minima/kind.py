@@ -64,6 +64,7 @@ class SpuriousMinimum(ClaimKind):
     claim_fields = frozenset({"n", "k", "teacher", "input_dimensions"})
     evidence_fields = frozenset({"point", "radius"})
     limits = {"parameters (n*k)": MAX_PARAMETERS, "students (n)": MAX_STUDENTS}
+    max_file_bytes = 1024 * 1024  # n k <= 10 000 binary64 numbers: about 0.3 MB written
     bounds = {
         "loss": "[lo, hi] enclosing F(x*) at the critical point x*",
         "hessian_min_eigenvalue_lower_bound": "mu: H(x) >= mu I on the whole box",

@@ -122,6 +122,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
     claim_fields = frozenset({"k", "blocks", "teacher", "input_dimensions", "nature"})
     evidence_fields = frozenset({"values", "radius"})
     limits = {"k": MAX_K, "number of blocks m": MAX_BLOCKS}
+    max_file_bytes = 64 * 1024  # at most 6 x 7 values: a few kB
     bounds = {
         "loss": "[lo, hi] enclosing F(W*) at the critical point W*",
         "hessian_min_eigenvalue_lower_bound": "mu: lambda_min(H(W)) >= mu for every W in the box (minimum)",

@@ -201,6 +201,7 @@ class TeacherBox(ClaimKind):
     evidence_fields = frozenset({"sub_boxes"})
     limits = {"k": MAX_K, "sub-boxes": MAX_SUB_BOXES, "sub-boxes * k^4": MAX_WORK,
               "characters per rational": MAX_RATIONAL_CHARS}
+    max_file_bytes = 16 * 1024 * 1024  # sub-boxes * k^4 <= 2^25 bounds the content to a few MB
     bounds = {
         "loss": "[lo, hi]: lo <= F_S(x*_S) <= hi for every S in the box",
         "hessian_min_eigenvalue_lower_bound": "mu: H_S(x) >= mu I on every sub-box's joint box",
