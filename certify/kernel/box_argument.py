@@ -47,3 +47,15 @@ def box_argument(g: float, mu: float, radius: float, loss_at_point: Interval) ->
 def loss_lower_bound(loss_lo: float, g: float, mu: float) -> float:
     """A binary64 lower bound of loss_lo - g^2 / (2 mu) (the theorem's lower bound of F(x*))."""
     return _down(loss_lo - _up(_up(g * g) / _down(2.0 * mu)))
+
+
+def spurious_minimum_bounds(g: float, mu: float, radius: float, loss_at_point: Interval) -> dict:
+    """The box argument for a spurious minimum: its bounds (loss [lo, hi] of F(x*), mu, |x* - x~|, g)
+    under the names every minimum kind reports; NotProven unless g < mu r and F(x*) > 0 is proven (a
+    loss that may be 0 may be a global minimum)."""
+    dist, loss_lo, loss_hi = box_argument(g, mu, radius, loss_at_point)
+    if not loss_lo > 0.0:
+        raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
+                        "may be a global minimum")
+    return {"loss": [loss_lo, loss_hi], "hessian_min_eigenvalue_lower_bound": mu,
+            "distance_to_critical_point": dist, "gradient_norm_at_point": g}

@@ -260,8 +260,24 @@ class TwoLayerRelu(Network):
         return gw + gv
 
 
+class _DepthL:
+    """A linear network of depth L (``self.depth``): homogeneous of degree L, L layers of parameters."""
+
+    depth: int
+
+    @property
+    def homogeneity(self) -> int:
+        """The degree of homogeneity of N_theta in theta: L."""
+        return self.depth
+
+    @property
+    def n_layers(self) -> int:
+        """The number of parameter layers: L."""
+        return self.depth
+
+
 @dataclass(frozen=True)
-class DiagonalLinear(Network):
+class DiagonalLinear(_DepthL, Network):
     input_dim: int
     depth: int
 
@@ -276,13 +292,6 @@ class DiagonalLinear(Network):
     def n_params(self) -> int:
         return self.depth * self.input_dim
 
-    @property
-    def homogeneity(self) -> int:
-        return self.depth
-
-    @property
-    def n_layers(self) -> int:
-        return self.depth
 
     def describe(self) -> str:
         return f"diagonal linear network, d={self.input_dim}, depth {self.depth}"
@@ -322,7 +331,7 @@ class DiagonalLinear(Network):
 
 
 @dataclass(frozen=True)
-class FullyConnectedLinear(Network):
+class FullyConnectedLinear(_DepthL, Network):
     input_dim: int
     depth: int
     hidden_widths: tuple[int, ...]
@@ -352,13 +361,6 @@ class FullyConnectedLinear(Network):
     def n_params(self) -> int:
         return sum(r * c for r, c in self.layer_shapes)
 
-    @property
-    def homogeneity(self) -> int:
-        return self.depth
-
-    @property
-    def n_layers(self) -> int:
-        return self.depth
 
     @property
     def widest(self) -> int:

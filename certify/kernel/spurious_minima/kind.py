@@ -38,7 +38,7 @@ from ..certificate import CertificateError, get_binary64, get_binary64_array, ge
 from ..contract import ClaimKind, Proven
 from ..definite import min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad
 from ..interval import Interval, NotProven, norm2_upper
-from ..box_argument import box_argument
+from ..box_argument import box_argument, spurious_minimum_bounds  # noqa: F401 (box_argument: re-exported)
 from ..teacher_student import enclose
 
 MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
@@ -121,16 +121,8 @@ class SpuriousMinimum(ClaimKind):
             raise NotProven("Hessian not proven positive definite on the whole box "
                             "(radius too large, or not a minimum)") from None
 
-        dist, loss_lo, loss_hi = box_argument(g, mu, radius, at_point.loss)
-        if not loss_lo > 0.0:
-            raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
-                            "may be a global minimum")
-        bounds = {
-            "loss": [loss_lo, loss_hi],
-            "hessian_min_eigenvalue_lower_bound": mu,
-            "distance_to_critical_point": dist,
-            "gradient_norm_at_point": g,
-        }
+        bounds = spurious_minimum_bounds(g, mu, radius, at_point.loss)
+        (loss_lo, loss_hi), dist = bounds["loss"], bounds["distance_to_critical_point"]
         text = (f"spurious local minimum, n={n}, k={k}, "
                 f"{'every d >= k' if all_dims else 'd = k'}: loss in [{loss_lo:.10g}, {loss_hi:.10g}], "
                 f"lambda_min(H) >= {mu:.4g}, |x* - x~| <= {dist:.2e}")
