@@ -29,7 +29,10 @@ def load(path: str | Path) -> dict:
 def restate(cert: dict) -> dict:
     """Put back the statement built from the (possibly changed) claim fields, so that a test reaches
     the check it targets rather than the statement comparison.  A certificate the kind cannot parse
-    is left as it is (parse rejects it anyway).  Returns ``cert`` (changed in place)."""
+    is left as it is (parse rejects it anyway), and so is a statement that is not a string (that attack
+    is on the statement itself).  Returns ``cert`` (changed in place)."""
+    if not isinstance(cert.get("claim"), dict) or not isinstance(cert["claim"].get("statement"), str):
+        return cert
     try:
         kind = get_kind(cert["kind"])
         claim = kind.parse({key: value for key, value in cert.items() if key != "provenance"})
@@ -40,8 +43,15 @@ def restate(cert: dict) -> dict:
 
 
 def decide(cert: dict | str) -> Verdict:
-    """The kernel's verdict on the certificate (a dict is serialised exactly as a producer writes it)."""
-    text = cert if isinstance(cert, str) else dumps(cert)
+    """The kernel's verdict on the certificate (a dict is serialised as a producer writes it; a NaN or
+    infinity in it is written as the non-standard JSON literal, which the kernel must refuse)."""
+    if isinstance(cert, str):
+        text = cert
+    else:
+        try:
+            text = dumps(cert)
+        except ValueError:  # NaN / Infinity: write the literal, as a careless producer would
+            text = json.dumps(cert, indent=1)
     return check_text(text, "<test>")
 
 

@@ -26,7 +26,8 @@ from certify.kernel.hermite.activations import ACTIVATIONS
 from certify.kernel.hermite.expansion import compute_expansion
 from certify.kernel.hermite.rigorous import sinh_kernel_integrals, working_precision
 
-from test_hermite_check import REJECTED, rejected  # noqa: E402  (the shared rejection helper)
+from helpers import restate  # noqa: E402
+from test_hermite_check import REJECTED, rejected  # noqa: E402  (assert_rejected, as-is)
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +53,6 @@ def to_hex(v: Fraction, up: bool) -> str:
     m = v / Fraction(2) ** e
     m = math.ceil(m) if up else math.floor(m)
     return numbers.format_pair(*numbers.round_pair(m, e, up))
-
-
-def restate(cert: dict) -> None:
-    c = cert["claim"]
-    c["statement"] = checker.statement(ACTIVATIONS[c["activation"]].formula, c["normalized"], c["degree"],
-                                       checker.parse_decay_bound(c))
 
 
 # ============================================================================ (1) the mathematics

@@ -13,6 +13,9 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+from helpers import assert_rejected
+from helpers import load as load_certificate_json
+from helpers import restate as restated
 
 from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data, check_file
@@ -25,20 +28,7 @@ REJECTED = (CertificateError, NotProven)
 
 
 def load(name):
-    return json.loads((CERTS / name).read_text())
-
-
-def restated(cert: dict) -> dict:
-    """The statement built from the (possibly mutated) fields, so that each attack meets the check it
-    targets rather than the statement comparison (tested in test_kkt_kind.py).  A statement that is not
-    a string is left alone (that attack is on the statement itself)."""
-    if not isinstance(cert.get("claim"), dict) or not isinstance(cert["claim"].get("statement"), str):
-        return cert
-    try:
-        cert["claim"]["statement"] = KIND.statement(KIND.parse({k: v for k, v in cert.items() if k != "provenance"}))
-    except Exception:  # noqa: BLE001 - malformed: parse rejects it anyway
-        pass
-    return cert
+    return load_certificate_json(f"kkt/{name}")
 
 
 def accepted(cert):
@@ -46,12 +36,9 @@ def accepted(cert):
 
 
 def rejected(cert, *fragments):
+    """Rejected cleanly after the statement is rebuilt from the (mutated) fields (tests/helpers.py)."""
     restated(cert)
-    with pytest.raises(REJECTED) as info:
-        check_data(cert)
-    for f in fragments:
-        assert f in str(info.value), str(info.value)
-    return str(info.value)
+    return assert_rejected(cert, *fragments, restated=False)
 
 
 def envelope(claim: dict, evidence: dict) -> dict:

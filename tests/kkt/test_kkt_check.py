@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import assert_rejected, decide, restate
+from helpers import load as load_certificate_json
 
 from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data, check_file
@@ -16,35 +18,18 @@ STORED = ["relu_wide_angle.json", "diagonal_depth2.json", "linear_depth3.json", 
 
 
 def load(name):
-    return json.loads((CERTS / name).read_text())
-
-
-def restate(cert):
-    """After a mutation of the claim, put back the statement built from the (new) fields, so that the
-    test exercises the check it targets and not the statement comparison (tested on its own below)."""
-    try:
-        cert["claim"]["statement"] = KIND.statement(KIND.parse({k: v for k, v in cert.items() if k != "provenance"}))
-    except Exception:  # noqa: BLE001 - a malformed claim is rejected by parse anyway
-        pass
-    return cert
+    return load_certificate_json(f"kkt/{name}")
 
 
 def verdict(tmp_path, cert, keep_statement=False):
-    if not keep_statement:
-        restate(cert)
-    p = tmp_path / "c.json"
-    p.write_text(json.dumps(cert))
-    v = check_file(p)
-    assert "checker error" not in v.message, v.message  # a clean rejection, never an internal error
-    return v
+    """The kernel's verdict (the statement rebuilt from the fields unless ``keep_statement``)."""
+    return decide(cert if keep_statement else restate(cert))
 
 
 def rejected(tmp_path, cert, *fragments, keep_statement=False):
-    v = verdict(tmp_path, cert, keep_statement)
-    assert not v.proven
-    for f in fragments:
-        assert f in v.message, v.message
-    return v
+    """Rejected cleanly with every fragment in the message (tests/helpers.py)."""
+    assert_rejected(cert, *fragments, restated=not keep_statement)
+    return verdict(tmp_path, cert, keep_statement)
 
 
 # ---------------------------------------------------------------- accepted

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers import load as load_certificate_json
+from helpers import restate
 
 from certify.kernel.certificate import CertificateError
 from certify.kernel.checking import check_data, check_file
@@ -21,12 +23,7 @@ STORED = sorted(p.name for p in CERTS.glob("*.json"))
 
 
 def load(name):
-    return json.loads((CERTS / name).read_text())
-
-
-def restate(cert):
-    cert["claim"]["statement"] = KIND.statement(KIND.parse({k: v for k, v in cert.items() if k != "provenance"}))
-    return cert
+    return load_certificate_json(f"kkt/{name}")
 
 
 def clean_rejection(tmp_path, cert, *fragments, seconds=None):
