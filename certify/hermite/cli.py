@@ -269,11 +269,15 @@ def register(verbs) -> None:
     p.set_defaults(func=_cmd_write)
 
     p = verbs.add_parser("plot", help="plot eps(n) against n for all activations (needs matplotlib)",
+                         description="Compute the certified tails eps(n) of every activation (normalized) up to "
+                                     "the degree and plot log10 eps(n) against n (the plot reads no certificate).",
                          formatter_class=fmt)
     p.add_argument("--out", required=True, metavar="PNG", help="the figure (png, pdf, svg)")
     _add_degree(p)
     p.add_argument("--overwrite", action="store_true", help="replace an existing figure")
     p.set_defaults(func=_cmd_plot)
 
-    p = verbs.add_parser("list", help="the known activations, their routes and degree limits")
+    p = verbs.add_parser("list", help="the known activations, their routes and degree limits",
+                         description="Print the activations the kind knows, how each is enclosed, the largest "
+                                     "degree the checker accepts and the checker's limits.")
     p.set_defaults(func=_cmd_list)

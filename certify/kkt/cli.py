@@ -288,8 +288,11 @@ def register(verbs) -> None:
     e.set_defaults(func=_cmd_prove)
 
     m = verbs.add_parser("migrate", help="rebuild version-1 kkt-max-margin files as version 2 (same data and "
-                                         "evidence, statement built from the fields; re-checked)")
-    m.add_argument("files", nargs="+", metavar="FILE")
+                                         "evidence, statement built from the fields; re-checked)",
+                         description="Rebuild version-1 kkt-max-margin certificates as version 2: the same data "
+                                     "and evidence, the statement built from the fields, re-checked by the kernel, "
+                                     "written under --out with the same file names.")
+    m.add_argument("files", nargs="+", metavar="FILE", help="version-1 kkt-max-margin certificates")
     m.add_argument("--out", metavar="DIR", required=True, help="output folder (files keep their names)")
     m.add_argument("--overwrite", action="store_true", help="replace existing files (also the inputs themselves)")
     m.set_defaults(func=_cmd_migrate)
