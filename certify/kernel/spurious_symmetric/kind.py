@@ -39,9 +39,10 @@ import numpy as np
 from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str,
                            require, within_limit)
 from ..contract import ClaimKind, Proven
-from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper
-from ..interval import round_down as _down, round_up as _up
-from .compact import enclose, enclose_point_arb, layout, refinement, values_to_theta
+from ..interval import Interval, NotProven, min_eigenvalue_lower_bound, norm2_upper, symmetric_part
+from ..interval import round_up as _up
+from .compact import (IV, _ONE, compress, enclose, enclose_point_arb, group_sum, layout, refinement,
+                      values_to_theta)
 from ..spurious_minima.kind import box_argument
 
 MAX_K = 100_000  # multiplicities up to k^2 = 10^10 (exact in binary64)
@@ -63,51 +64,36 @@ class SymmetricClaim:
     radius: float
 
 
-def _sum_groups(x: Interval, parent: np.ndarray, n_out: int) -> Interval:
-    """y_a = sum over s with parent[s] = a of x_s (along axis 0), outward rounded."""
-    lo = np.zeros((n_out,) + x.shape[1:])
-    acc = Interval(lo, lo.copy(), _checked=True)
-    for s in range(parent.size):
-        a = int(parent[s])
-        cur = acc[a] + x[s]
-        acc.lo[a] = cur.lo
-        acc.hi[a] = cur.hi
-    return acc
-
-
-def _pd_lower_bound(t: Interval) -> float:
-    """min_eigenvalue_lower_bound (Rump's test), refused at once when the midpoint matrix is
-    not positive definite in floating point (the test could not succeed; saves its retries)."""
-    mid, _ = t.mid_rad()
-    mid = 0.5 * (mid + mid.T)
-    if not np.all(np.isfinite(mid)) or not np.linalg.eigvalsh(mid)[0] > 0:
+def _pd_lower_bound(t: IV) -> float:
+    """min_eigenvalue_lower_bound (Rump's test) of the interval matrix t, refused at once when the
+    midpoint of its symmetric part is not positive definite in floating point (the test could not
+    succeed; saves its retries).  The shift is chosen from that midpoint's smallest eigenvalue, as
+    min_eigenvalue_lower_bound would choose it."""
+    h = t.interval()
+    mid, _ = symmetric_part(h).mid_rad()
+    if not np.all(np.isfinite(mid)):
         raise NotProven("not positive definite (midpoint matrix)")
-    return min_eigenvalue_lower_bound(t)
+    ev = float(np.linalg.eigvalsh(mid)[0])
+    if not ev > 0:
+        raise NotProven("not positive definite (midpoint matrix)")
+    return min_eigenvalue_lower_bound(h, target=ev)
 
 
-def _transpose(x: Interval) -> Interval:
-    return Interval(x.lo.T.copy(), x.hi.T.copy(), _checked=True)
+def _inv_sqrt(sizes: np.ndarray) -> IV:
+    """Enclosures of 1/sqrt(D) for exact integers D >= 1."""
+    return _ONE / IV.point(sizes).sqrt()
 
 
-def _compress(h: Interval, parent: np.ndarray, n_out: int) -> Interval:
-    """R^T h R for the 0/1 matrix R[s, a] = [parent[s] = a]."""
-    return _transpose(_sum_groups(_transpose(_sum_groups(h, parent, n_out)), parent, n_out))
-
-
-def _inv_sqrt(sizes: np.ndarray) -> Interval:
-    return 1.0 / Interval.point(sizes).sqrt()
-
-
-def _scaled(h: Interval, sizes: np.ndarray) -> Interval:
+def _scaled(h: IV, sizes: np.ndarray) -> IV:
     """D^{-1/2} h D^{-1/2}: the matrix of the quadratic form in an orthonormal basis."""
     s = _inv_sqrt(sizes)
     n = sizes.size
-    return h * s.reshape(n, 1) * s.reshape(1, n)
+    return h * (s.reshape(n, 1) * s.reshape(1, n))
 
 
-def _frobenius_dual_norm_upper(g: Interval, sizes: np.ndarray) -> float:
+def _frobenius_dual_norm_upper(g: IV, sizes: np.ndarray) -> float:
     """Upper bound of sqrt(sum_a g_a^2 / D_a) = |grad F|_F for g = Q^T grad F (grad F in Fix)."""
-    total = (g.sqr() / Interval.point(sizes)).sum(axis=0)  # a sum of squares: >= 0
+    total = (g.sqr() / IV.point(sizes)).sum_last()  # a sum of squares: >= 0
     return float(_up(np.sqrt(max(float(total.hi), 0.0))))
 
 
@@ -200,15 +186,16 @@ class SymmetricSpuriousMinimum(ClaimKind):
         # gradient of F|Fix(G_p) at the point, and its Frobenius dual norm (= |grad F(W~)|_F)
         # (arb at 256 bits: at a point this is tight for every k; see compact.enclose_point_arb)
         at_point = enclose_point_arb(ref.q, phi[ref.parent])
-        g_p = _sum_groups(at_point.grad, ref.parent, lp.n)  # R^T (Q_q^T grad F) = Q_p^T grad F
+        g_p = group_sum(p, IV.of(at_point.grad))  # R^T (Q_q^T grad F) = Q_p^T grad F
         g = _frobenius_dual_norm_upper(g_p, lp.sizes)
 
         # the box B: half-widths rho / sqrt(D_a) rounded up, so B contains the Frobenius ball
-        half = (Interval.point(rho) * _inv_sqrt(lp.sizes)).hi
+        half = _inv_sqrt(lp.sizes).scale(rho).hi
         box_p = Interval.around(phi, half)
         box_q = box_p[ref.parent]
-        on_box = enclose(ref.q, box_q, want_hess=True, want_m=c.all_dims and c.nature == "minimum")
-        h_q = on_box.hess
+        on_box = enclose(ref.q, box_q, want_hess=True, want_m=c.all_dims and c.nature == "minimum",
+                         want_grad=False)
+        h_q = IV.of(on_box.hess)
 
         if c.nature == "saddle":
             return self._check_saddle(c, ref, lp, lq, phi, at_point, g_p, g, h_q)
@@ -234,7 +221,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
                 f"[{loss_lo:.10g}, {loss_hi:.10g}], lambda_min(H) >= {mu:.4g}, |W* - W~| <= {dist:.2e}")
         if c.all_dims:
             try:
-                mu_m = _pd_lower_bound(on_box.m_scaled)
+                mu_m = _pd_lower_bound(IV.of(on_box.m_scaled))
             except NotProven:
                 raise NotProven("M not proven positive definite on the box: the claim for every d >= k "
                                 "is not proven") from None
@@ -247,7 +234,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
         is proven strongly convex on the box) or else by Krawczyk's test; then a fixed direction of
         negative curvature and one of positive curvature of the full Hessian on the whole box."""
         rho = c.radius
-        t_p = _scaled(_compress(h_q, ref.parent, lp.n), lp.sizes)  # Hessian of F|Fix(G_p), orthonormal basis
+        t_p = _scaled(compress(c.blocks, h_q), lp.sizes)  # Hessian of F|Fix(G_p), orthonormal basis
         bounds: dict = {"gradient_norm_at_point": g}
         route = None
         try:  # F|Fix(G_p) strongly convex on the box and |g| < mu rho / 2
@@ -259,12 +246,12 @@ class SymmetricSpuriousMinimum(ClaimKind):
             pass
         if route is None:
             route = "Krawczyk"
-            grad_psi = g_p * _inv_sqrt(lp.sizes)  # gradient in the orthonormal coordinates psi = sqrt(D) phi
-            offset = _krawczyk_offset(grad_psi, t_p, rho)  # encloses psi* - psi~
+            grad_psi = (g_p * _inv_sqrt(lp.sizes)).interval()  # gradient in the orthonormal coordinates psi = sqrt(D) phi
+            offset = _krawczyk_offset(grad_psi, t_p.interval(), rho)  # encloses psi* - psi~
             dist = norm2_upper(offset)
             if not dist <= rho:
                 raise NotProven("Krawczyk's enclosure of the critical point reaches beyond the radius")
-            around = Interval.point(phi) + offset * _inv_sqrt(lp.sizes)  # encloses phi*
+            around = Interval.point(phi) + offset * _inv_sqrt(lp.sizes).interval()  # encloses phi*
             loss = enclose(ref.q, around[ref.parent]).loss
             loss_lo, loss_hi = float(loss.lo), float(loss.hi)
         bounds["loss"] = [loss_lo, loss_hi]
@@ -329,21 +316,21 @@ def _krawczyk_offset(f0: Interval, jac: Interval, rho: float) -> Interval:
     return K
 
 
-def _negative_curvature_upper(h_q: Interval, sizes: np.ndarray) -> float:
+def _negative_curvature_upper(h_q: IV, sizes: np.ndarray) -> float:
     """Upper bound of max over the box of v^T H v / |v|_F^2 for the fixed direction v = D^{-1/2} e,
     e the eigenvector of the smallest eigenvalue of the midpoint of D^{-1/2} H D^{-1/2} (any float v
     is sound: only the enclosure of the quotient is relied on)."""
     t = _scaled(h_q, sizes)
-    mid, _ = t.mid_rad()
+    mid = 0.5 * t.lo + 0.5 * t.hi
     mid = 0.5 * (mid + mid.T)
     if not np.all(np.isfinite(mid)):
         return float("nan")
     e = np.linalg.eigh(mid)[1][:, 0]
     v = e / np.sqrt(sizes)  # float direction; exactness not needed
     n = v.size
-    V = Interval.point(v)
-    num = (h_q * V.reshape(n, 1) * V.reshape(1, n)).reshape(n * n).sum(axis=0)
-    den = (V.sqr() * Interval.point(sizes)).sum(axis=0)
+    V = IV.point(v)
+    num = (h_q * (V.reshape(n, 1) * V.reshape(1, n))).reshape(n * n).sum_last()
+    den = V.sqr().scale(sizes).sum_last()
     return float((num / den).hi)
 
 
