@@ -1,4 +1,5 @@
-"""`certify spurious search` and `certify spurious prove` (spurious minima of two-layer ReLU networks).
+"""`certify spurious search`, `certify spurious prove` (spurious minima of two-layer ReLU networks) and
+`certify spurious migrate` (version-1 symmetric certificates -> version 2; certify.spurious_minima.migrate).
 
 UNTRUSTED producer.  ``prove`` has four sources of points, one at a time:
 
@@ -467,3 +468,7 @@ def register(subparsers) -> None:
                         "(k <= 50); 'delta-s-k', 'delta-s-k-minus-1': the Delta S_k and Delta S_{k-1} families "
                         "as compact symmetric certificates, any k (Newton continued in k; no search)")
     p.set_defaults(func=_cmd_prove)
+
+    from .migrate import register_cli as register_migrate
+
+    register_migrate(subparsers)  # certify spurious migrate: version-1 symmetric files -> version 2

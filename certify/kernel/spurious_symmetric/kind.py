@@ -29,6 +29,12 @@ Checks (docs/spurious-symmetric.md, Theorem):
        then v^T H(W) v < 0 for a fixed direction v of Fix(G_q) at every W in B
        (not a local minimum) and e_a^T H(W) e_a > 0 for a coordinate direction
        (not a local maximum).
+
+Format version 2.  Version 1 had the same fields and the same check, but its
+statement put "for every input dimension d >= k" after the uniqueness clause,
+which is proven only among G_p-fixed points in d = k; version 2 says which
+clause holds where (``statement``).  A version-1 file is rejected with the
+command that rewrites it (certify.spurious_minima.migrate).
 """
 from __future__ import annotations
 
@@ -99,7 +105,9 @@ def _frobenius_dual_norm_upper(g: IV, sizes: np.ndarray) -> float:
 
 class SymmetricSpuriousMinimum(ClaimKind):
     name = "relu-spurious-minimum-symmetric"
-    version = 1
+    version = 2  # 2: the statement says which clause holds in d = k and which for every d >= k
+    version_help = {1: "run `certify spurious migrate FILE... --out DIR` (statement-only change: the data and "
+                       "the check are those of version 1; docs/spurious-symmetric.md, \"Versions\")"}
     title = ("a symmetric spurious strict local minimum (or saddle) of the two-layer ReLU teacher-student loss "
              "(teacher I_k, n = k), checked in the compact parameters of its symmetry, in time independent of k")
     theorem = "docs/spurious-symmetric.md"
@@ -125,20 +133,30 @@ class SymmetricSpuriousMinimum(ClaimKind):
 
     # ------------------------------------------------------------------ statement
     def statement(self, c: SymmetricClaim) -> str:
-        dims = "for every input dimension d >= k" if c.all_dims else "for input dimension d = k"
+        """Each clause says exactly what check proves (docs/spurious-symmetric.md, Theorem): existence,
+        nature and uniqueness among the symmetric critical points in input dimension d = k; with "all",
+        the padded point's nature and loss for every d >= k (nothing about uniqueness there)."""
         sym = (f"fixed by Delta(S_p1 x ... x S_pm) (permuting students and input coordinates together inside "
                f"blocks of sizes p = {list(c.blocks)})")
         head = (f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
                 f"x ~ N(0, I_d), with n = k = {c.k} students and the orthonormal teacher V = I_{c.k} "
-                f"(embedded in R^d), has ")
+                f"(embedded in R^d): in input dimension d = k, F has ")
         where = ("within Frobenius distance `radius` of the block-constant point given by `values` (compact layout "
-                 "of docs/spurious-symmetric.md); it is the only critical point of F with this symmetry within "
-                 f"that distance; {dims}.")
+                 "of docs/spurious-symmetric.md); W* is the only critical point of F (d = k) fixed by that symmetry "
+                 "within that distance")
         if c.nature == "minimum":
-            return head + (f"a strict local minimum W* with F(W*) > 0 (hence spurious: the global minimum is 0), "
-                           f"{sym}, {where}")
-        return head + (f"a critical point W* that is a saddle (not a local minimum: its Hessian has a negative "
-                       f"eigenvalue; not a local maximum), {sym}, {where}")
+            what = (f"a strict local minimum W* with F(W*) > 0 (hence spurious: the global minimum is 0), "
+                    f"{sym}, {where}")
+            padded = "a strict local minimum of F with the same loss"
+        else:
+            what = (f"a critical point W* that is a saddle (not a local minimum: its Hessian has a negative "
+                    f"eigenvalue; not a local maximum), {sym}, {where}")
+            padded = ("a saddle of F (a critical point that is neither a local minimum nor a local maximum) "
+                      "with the same loss")
+        if not c.all_dims:
+            return head + what + "."
+        return (head + what + f"; and for every input dimension d >= k the point W* (padded with zeros) is "
+                f"{padded}.")
 
     # ------------------------------------------------------------------ parse
     def parse(self, cert: dict) -> SymmetricClaim:
