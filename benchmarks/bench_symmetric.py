@@ -49,17 +49,13 @@ def main() -> int:
     sym, over = [], []
     for f in files:
         text = f.read_text(encoding="utf-8")
-        head = text[:400]
-        if '"relu-spurious-minimum-symmetric"' in head and '"relu-one-more-neuron"' not in head:
-            cert = json.loads(text)
-            if cert.get("kind") == "relu-spurious-minimum-symmetric":
-                sym.append((f, text, cert))
-                continue
-        if '"relu-one-more-neuron"' in text[:2000] or '"relu-one-more-neuron"' in text:
-            cert = json.loads(text)
-            if cert.get("kind") == "relu-one-more-neuron" and \
-                    cert.get("minimum", {}).get("kind") == "relu-spurious-minimum-symmetric":
-                over.append((f, cert))
+        if '"relu-spurious-minimum-symmetric"' not in text:
+            continue
+        cert = json.loads(text)
+        if cert.get("kind") == "relu-spurious-minimum-symmetric":
+            sym.append((f, text, cert))
+        elif cert.get("kind") == "relu-one-more-neuron":
+            over.append((f, cert))
     if args.limit:
         sym, over = sym[:args.limit], over[:args.limit]
 
@@ -92,13 +88,12 @@ def main() -> int:
               f"({1000 * max(times)[0]:.1f} ms), not proven: {bad} (load before {before}, after {load()})")
         for key in sorted(groups):
             g = groups[key]
-            print(f"   nature={key[0]:8s} m={key[1]}: {len(g):5d} certificates, mean {1000 * statistics.mean(g):.2f} ms")
+            print(f"   nature={key[0]:8s} m={key[1]}: {len(g):5d} certificates, "
+                  f"mean {1000 * statistics.mean(g):.2f} ms")
 
     if args.skip_overparam or not over:
         return 0
     # part 2: the one-more-neuron kind's own work (the embedded minimum decided once, untimed)
-    from certify.kernel.registry import get_kind
-    kind = get_kind("relu-one-more-neuron")
     prepared = []
     for f, cert in over:
         data = {key: value for key, value in cert.items() if key != "provenance"}
@@ -112,9 +107,9 @@ def main() -> int:
         nq = quantities(claim.point, claim.blocks, dist)
         split_bound(nq, claim.neuron, rational_enclosure(claim.alpha), claim.t0)
         own.append(time.perf_counter() - t0)
-    print(f"relu-one-more-neuron (symmetric minimum), own work (quantities + split_bound): {len(own)} certificates, "
-          f"mean {1000 * statistics.mean(own):.3f} ms, max {1000 * max(own):.2f} ms (load before {before}, after {load()})")
-    del kind
+    print(f"relu-one-more-neuron (symmetric minimum), own work (quantities + split_bound): {len(own)} "
+          f"certificates, mean {1000 * statistics.mean(own):.3f} ms, max {1000 * max(own):.2f} ms "
+          f"(load before {before}, after {load()})")
     return 0
 
 

@@ -157,6 +157,7 @@ def compact_neuron_quantities(blocks: tuple[int, ...], V: Interval) -> NeuronQua
     norms = norms2.sqrt()
 
     def sines(cos: Interval) -> Interval:
+        """sqrt(1 - cos^2), after proving 1 - cos^2 > 0 (no two vectors parallel) for every entry."""
         s2 = 1.0 - cos.sqr()
         if not np.all(s2.lo > 0):
             raise NotProven("a student neuron may be parallel to another neuron or to a teacher on the box")

@@ -58,10 +58,12 @@ _NEG, _POS = -np.inf, np.inf
 
 
 def _dn(x):
+    """The next binary64 below x (elementwise): a lower bound of the exact result rounded to x."""
     return np.nextafter(x, _NEG)
 
 
 def _up(x):
+    """The next binary64 above x (elementwise): an upper bound of the exact result rounded to x."""
     return np.nextafter(x, _POS)
 
 
@@ -80,6 +82,7 @@ class IV:
     __slots__ = ("lo", "hi")
 
     def __init__(self, lo, hi):
+        """Unchecked: only for arrays already known finite with lo <= hi (see ``checked``)."""
         self.lo = lo
         self.hi = hi
 
@@ -107,24 +110,31 @@ class IV:
 
     @property
     def shape(self):
+        """The array shape."""
         return np.shape(self.lo)
 
     def __getitem__(self, idx) -> "IV":
+        """The selected entries (exact)."""
         return IV(self.lo[idx], self.hi[idx])
 
     def reshape(self, *shape) -> "IV":
+        """The same intervals in another shape (exact)."""
         return IV(self.lo.reshape(*shape), self.hi.reshape(*shape))
 
     def __neg__(self) -> "IV":
-        return IV(-self.hi, -self.lo)  # exact
+        """-x = [-hi, -lo] (exact)."""
+        return IV(-self.hi, -self.lo)
 
     def __add__(self, o: "IV") -> "IV":
+        """x + y: [lo + lo', hi + hi'] rounded outward (broadcast)."""
         return IV.checked(_dn(self.lo + o.lo), _up(self.hi + o.hi), "add")
 
     def __sub__(self, o: "IV") -> "IV":
+        """x - y: [lo - hi', hi - lo'] rounded outward (broadcast)."""
         return IV.checked(_dn(self.lo - o.hi), _up(self.hi - o.lo), "sub")
 
     def __mul__(self, o: "IV") -> "IV":
+        """x y: the smallest and largest of the four endpoint products, rounded outward (broadcast)."""
         a, b, c, d = self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi
         lo = np.minimum(np.minimum(a, b), np.minimum(c, d))
         hi = np.maximum(np.maximum(a, b), np.maximum(c, d))
@@ -137,6 +147,7 @@ class IV:
         return IV.checked(_dn(np.minimum(a, b)), _up(np.maximum(a, b)), "scale")
 
     def __truediv__(self, o: "IV") -> "IV":
+        """x / y for y not containing 0 (NotProven otherwise): extreme endpoint quotients, rounded outward."""
         if not ((o.lo > 0) | (o.hi < 0)).all():
             raise NotProven("division by an interval that contains 0")
         a, b, c, d = self.lo / o.lo, self.lo / o.hi, self.hi / o.lo, self.hi / o.hi
@@ -151,6 +162,7 @@ class IV:
         return IV.checked(np.maximum(_dn(lo), 0.0), _up(np.maximum(a, b)), "sqr")
 
     def sqrt(self) -> "IV":
+        """sqrt(x) for x >= 0 (NotProven if lo < 0): increasing, endpoints rounded outward."""
         if (self.lo < 0).any():
             raise NotProven("square root of an interval reaching below 0")
         return IV.checked(np.maximum(_dn(np.sqrt(self.lo)), 0.0), _up(np.sqrt(self.hi)), "sqrt")
@@ -254,6 +266,7 @@ class Layout:
 
     @property
     def n(self) -> int:
+        """dim Fix(G_q): the number of compact parameters."""
         return len(self.params)
 
     def column(self, b: int) -> list[int]:
@@ -355,7 +368,8 @@ def pattern(big: tuple[bool, ...]) -> Pattern:
                             (index[("o", b)], index[("o", b)], (ONE, b, -2, 1))]
             else:
                 mult_code.append((b, g, 0, 2))
-                entries = [(index[("x", a, b)], index[("x", a, g)], (ONE, a, 0, 1)) for a in range(m) if a not in (b, g)]
+                entries = [(index[("x", a, b)], index[("x", a, g)], (ONE, a, 0, 1))
+                           for a in range(m) if a not in (b, g)]
                 entries.append((index[("d", b)], index[("x", b, g)], (ONE, ONE, 0, 1)))  # coordinate r = c
                 if big[b]:
                     entries.append((index[("o", b)], index[("x", b, g)], (ONE, b, -1, 1)))
@@ -397,7 +411,7 @@ def pattern(big: tuple[bool, ...]) -> Pattern:
         if max(fill) > 2:  # pragma: no cover - by construction every row has at most two terms
             raise AssertionError("a row of a dot form with more than two terms")
 
-    def upper(i, j):
+    def upper(i, j):  # flat upper-triangle target of the entry (i, j); -1 for padding
         i, j = np.minimum(i, j), np.maximum(i, j)
         return np.where((i < n) & (j < n), i * n + j, -1)
 
@@ -433,6 +447,7 @@ def pattern(big: tuple[bool, ...]) -> Pattern:
 
 
 def _big(q) -> tuple[bool, ...]:
+    """The pattern of q: which cells have size >= 2."""
     return tuple(int(x) >= 2 for x in q)
 
 
@@ -471,6 +486,7 @@ class Refinement:
 
 
 def _cells(p) -> tuple[list[int], list[int]]:
+    """The refined cells q of p (Refinement) and each cell's block."""
     q: list[int] = []
     par: list[int] = []
     for i, size in enumerate(p):
@@ -500,6 +516,7 @@ def _embedding(kinds: tuple[int, ...]) -> tuple[np.ndarray, Plan]:
 
 
 def _kinds(p) -> tuple[int, ...]:
+    """Each block's size class: 1, 2, 3, or 4 for every size >= 4 (all the refinement depends on)."""
     return tuple(min(int(x), 4) for x in p)
 
 
@@ -517,6 +534,7 @@ def group_sum(p: tuple[int, ...], x: IV) -> IV:
 
 @lru_cache(maxsize=64)
 def _compress_plan(kinds: tuple[int, ...]) -> Plan:
+    """The plan of R^T h R: entry (s, s') of h goes to (parent[s], parent[s'])."""
     parent, _ = _embedding(kinds)
     n_p = int(parent.max()) + 1
     return make_plan((parent[:, None] * n_p + parent[None, :]).ravel(), n_p * n_p)
@@ -591,6 +609,8 @@ def _pi_minus_angle(t: IV, S: IV, R: IV) -> IV:
 
 @dataclass
 class Enclosures:
+    """Interval enclosures returned by ``enclose`` and ``enclose_point_arb`` (None: not computed)."""
+
     loss: Interval | None  # scalar
     grad: Interval | None  # (n,) = Q^T grad F
     hess: Interval | None = None  # (n, n) = Q^T H Q
@@ -747,6 +767,7 @@ def _point_lists(big: tuple[bool, ...]) -> tuple:
 
 
 def _arb_interval(values: list) -> Interval:
+    """Binary64 intervals containing the arb balls (ends rounded outward)."""
     return Interval(np.array([_arb_lower(v) for v in values]), np.array([_arb_upper(v) for v in values]))
 
 
@@ -780,11 +801,13 @@ def enclose_point_arb(q: tuple[int, ...], theta: np.ndarray, prec: int = 256) ->
         two_pi, four_pi = 2 * pi, 4 * pi
 
         def finite(x: arb, what: str) -> arb:
+            """x, after checking that the ball is finite."""
             if not x.is_finite():
                 raise NotProven(f"non-finite arb enclosure ({what})")
             return x
 
         def kernel(n1: arb, n2: arb, t: arb, what: str):
+            """f, f_1, f_2, f_t at (n1, n2, t) (Lemma 4); NotProven unless S^2 = n1 n2 - t^2 > 0."""
             P = n1 * n2
             S2 = P - t * t
             if not S2 > 0:

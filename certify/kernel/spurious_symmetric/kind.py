@@ -195,6 +195,9 @@ class SymmetricSpuriousMinimum(ClaimKind):
 
     # ------------------------------------------------------------------ check
     def check(self, c: SymmetricClaim) -> Proven:
+        """Prove the claim (module docstring, checks (i)-(iii); docs/spurious-symmetric.md, Theorem) or
+        raise NotProven: the point enclosure in arb, the box enclosure of the Hessian (and M) in Fix(G_q),
+        Rump's test, the box argument (or Krawczyk's test and the curvature directions for a saddle)."""
         p = c.blocks
         ref = refinement(p)
         lp, lq = layout(p), layout(ref.q)
@@ -264,7 +267,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
             pass
         if route is None:
             route = "Krawczyk"
-            grad_psi = (g_p * _inv_sqrt(lp.sizes)).interval()  # gradient in the orthonormal coordinates psi = sqrt(D) phi
+            grad_psi = (g_p * _inv_sqrt(lp.sizes)).interval()  # gradient in orthonormal coordinates sqrt(D) phi
             offset = _krawczyk_offset(grad_psi, t_p.interval(), rho)  # encloses psi* - psi~
             dist = norm2_upper(offset)
             if not dist <= rho:
