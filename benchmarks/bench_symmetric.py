@@ -4,7 +4,8 @@
 
 1. Every stored ``relu-spurious-minimum-symmetric`` certificate decided in this process
    (``check_text`` on the file's text, so reading from disk is not timed), one after the other:
-   count, mean, median and slowest, per nature/m.
+   count, mean wall time (and CPU time of this process, less sensitive to the machine's load), median and
+   slowest, per nature/m.
 2. For every stored ``relu-one-more-neuron`` certificate with an embedded symmetric minimum: the
    kind's OWN work only -- ``quantities`` (compact_neuron_quantities over the box of the minimum's
    proven distance) and ``split_bound`` -- with the embedded minimum's check done once beforehand
@@ -67,13 +68,14 @@ def main() -> int:
         import cProfile
         prof = cProfile.Profile()
     before = load()
-    times, groups, bad = [], defaultdict(list), 0
+    times, cpu, groups, bad = [], [], defaultdict(list), 0
     if prof:
         prof.enable()
     for f, text, cert in sym:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         v = check_text(text, str(f))
         dt = time.perf_counter() - t0
+        cpu.append(time.process_time() - c0)
         times.append((dt, str(f.relative_to(ROOT))))
         bad += not v.proven
         c = cert["claim"]
@@ -85,7 +87,8 @@ def main() -> int:
         ts = [t for t, _ in times]
         print(f"relu-spurious-minimum-symmetric: {len(ts)} certificates, mean {1000 * statistics.mean(ts):.2f} ms, "
               f"median {1000 * statistics.median(ts):.2f} ms, total {sum(ts):.2f} s, slowest {max(times)[1]} "
-              f"({1000 * max(times)[0]:.1f} ms), not proven: {bad} (load before {before}, after {load()})")
+              f"({1000 * max(times)[0]:.1f} ms), not proven: {bad}; CPU time mean {1000 * statistics.mean(cpu):.2f} ms "
+              f"(load before {before}, after {load()})")
         for key in sorted(groups):
             g = groups[key]
             print(f"   nature={key[0]:8s} m={key[1]}: {len(g):5d} certificates, "
@@ -101,14 +104,16 @@ def main() -> int:
         dist = check_data(copy.deepcopy(claim.minimum)).bounds["distance_to_critical_point"]
         prepared.append((claim, dist))
     before = load()
-    own = []
+    own, own_cpu = [], []
     for claim, dist in prepared:
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         nq = quantities(claim.point, claim.blocks, dist)
         split_bound(nq, claim.neuron, rational_enclosure(claim.alpha), claim.t0)
         own.append(time.perf_counter() - t0)
+        own_cpu.append(time.process_time() - c0)
     print(f"relu-one-more-neuron (symmetric minimum), own work (quantities + split_bound): {len(own)} "
-          f"certificates, mean {1000 * statistics.mean(own):.3f} ms, max {1000 * max(own):.2f} ms "
+          f"certificates, mean {1000 * statistics.mean(own):.3f} ms, max {1000 * max(own):.2f} ms, CPU time mean "
+          f"{1000 * statistics.mean(own_cpu):.3f} ms "
           f"(load before {before}, after {load()})")
     return 0
 

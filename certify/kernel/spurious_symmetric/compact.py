@@ -247,9 +247,16 @@ def apply_plan(plan: Plan, src: IV) -> IV:
     return IV.checked(lo[plan.rank], hi[plan.rank], "sum")
 
 
+@lru_cache(maxsize=64)
+def _lower_mask(n: int) -> np.ndarray:
+    """The strictly lower triangle of an n x n matrix, as a boolean mask."""
+    return np.tri(n, k=-1, dtype=bool)
+
+
 def mirror_upper(h: IV) -> IV:
-    """The symmetric matrix whose upper triangle (diagonal included) is that of h."""
-    return IV(np.triu(h.lo) + np.triu(h.lo, 1).T, np.triu(h.hi) + np.triu(h.hi, 1).T)  # adds exact zeros
+    """The symmetric matrix whose upper triangle (diagonal included) is that of h (entries copied)."""
+    low = _lower_mask(h.lo.shape[0])
+    return IV(np.where(low, h.lo.T, h.lo), np.where(low, h.hi.T, h.hi))
 
 
 # ----------------------------------------------------------------------------- layout
@@ -756,12 +763,14 @@ def _point_lists(big: tuple[bool, ...]) -> tuple:
     entries = [[] for _ in range(pat.pairs.shape[0])]
     for e in range(pat.e_i.size):
         entries[int(pat.e_pair[e])].append(e)
-    rows = []
+    rows = []  # per pair: (parameter i, [(j, flat position of the coefficient in row_code), ...]) (no padding)
+    L = pat.J.shape[1]
     for s in range(pat.pairs.shape[0]):
         rs = []
-        for l in range(pat.J.shape[1]):
+        for l in range(L):
             if pat.J[s, l] < n:
-                rs.append((int(pat.J[s, l]), s * pat.J.shape[1] + l))
+                slots = [(int(pat.row_j[s, l, e]), (s * L + l) * 2 + e) for e in range(2) if pat.row_j[s, l, e] < n]
+                rs.append((int(pat.J[s, l]), slots))
         rows.append(rs)
     return pat.cb.tolist(), [tuple(x) for x in pat.pairs.tolist()], entries, rows
 
@@ -787,12 +796,9 @@ def enclose_point_arb(q: tuple[int, ...], theta: np.ndarray, prec: int = 256) ->
         raise NotProven("internal: parameter vector of the wrong length or not finite")
     Q = _q_ext(q)
     cb, pairs, entries, rows = _point_lists(big)
-    c = [int(x) for x in _eval(pat.c_code, Q).tolist()]
-    mult = [int(x) for x in _eval(pat.mult_code, Q).tolist()]
-    ecoef = [int(x) for x in _eval(pat.e_code, Q).tolist()]
+    ints = lambda code: _eval(code, Q).astype(np.int64).ravel().tolist()  # noqa: E731  (exact integers)
+    c, mult, ecoef, rc = ints(pat.c_code), ints(pat.mult_code), ints(pat.e_code), ints(pat.row_code)
     e_i, e_j = pat.e_i.tolist(), pat.e_j.tolist()
-    rj = pat.row_j.reshape(-1, 2).tolist()
-    rc = [[int(a), int(b)] for a, b in _eval(pat.row_code, Q).reshape(-1, 2).tolist()]
     old = ctx.prec
     ctx.prec = prec
     try:
@@ -841,9 +847,8 @@ def enclose_point_arb(q: tuple[int, ...], theta: np.ndarray, prec: int = 256) ->
             A[b] += w * f1
             A[g] += w * f2
             W = w * ft
-            for i, r in rows[p]:
-                (j1, j2), (c1, c2) = rj[r], rc[r]
-                grad[i] += W * (c1 * th[j1] + c2 * th[j2])
+            for i, slots in rows[p]:
+                grad[i] += W * sum((rc[r] * th[j] for j, r in slots), arb(0))
         for s in range(n):
             grad[s] += A[cb[s]] * (2 * c[s] * th[s])
         total += arb(k) / 4 + arb(k * (k - 1)) / (2 * two_pi)
