@@ -20,6 +20,8 @@ PUBLISHED = "spurious_minima/published/k020/relu-sym-k020-p6-1-13-loss0.05975342
 OVER = "overparameterization/families/delta-s-k-minus-1/relu-sym-k00007-p1-6-loss0.02320271.json"
 DENSE = "spurious_minima/relu-k06-n06-loss0.02508058.json"
 OVER_DENSE = "overparameterization/relu-k06-n06-loss0.02508058.json"
+# the command named by the kernel's hint for version-1 files, e.g. "certify spurious migrate"
+MIGRATE = KIND.version_help[1].split("`")[1].split(" FILE")[0]
 
 
 def _parsed(cert: dict):
@@ -86,7 +88,7 @@ def test_stored_symmetric_files_are_version_2(stored):
 def test_version_1_file_rejected_with_the_migration_command(stored):
     _, cert = stored
     old = downgrade(cert)
-    msg = assert_rejected(old, "version 1", "version 2", "certify spurious migrate", restated=False)
+    msg = assert_rejected(old, "version 1", "version 2", MIGRATE, restated=False)
     assert "statement-only" in msg
 
 
@@ -115,7 +117,7 @@ def test_one_more_neuron_embedding_a_version_1_minimum_rejected():
     assert_proven(cert)
     old = copy.deepcopy(cert)
     old["minimum"] = downgrade(cert["minimum"])
-    assert_rejected(old, "embedded minimum", "version 1", "certify spurious migrate", restated=False)
+    assert_rejected(old, "embedded minimum", "version 1", MIGRATE, restated=False)
 
 
 # ----------------------------------------------------------------------------- the migration
@@ -183,6 +185,8 @@ def test_migrate_file_rechecks_and_writes_atomically(tmp_path):
 
 
 def test_cli_migrates_a_folder_in_place(tmp_path, run_cli):
+    assert MIGRATE.startswith("certify ") and MIGRATE.endswith(" migrate")
+    verb = MIGRATE.split()[1:]  # the command the hint names is the one that exists
     folder = tmp_path / "store"
     (folder / "sub").mkdir(parents=True)
     (folder / "min.json").write_text(dumps(downgrade(load(MIN))))
@@ -192,11 +196,11 @@ def test_cli_migrates_a_folder_in_place(tmp_path, run_cli):
     (folder / "sub" / "over.json").write_text(dumps(over))
     (folder / "dense.json").write_text((CERTIFICATES / DENSE).read_text())
     rc, out, err = run_cli("check", folder)
-    assert rc == 1 and out.count("certify spurious migrate") == 3
-    rc, out, err = run_cli("spurious", "migrate", folder, "--out", folder)
+    assert rc == 1 and out.count(MIGRATE) == 3
+    rc, out, err = run_cli(*verb, folder, "--out", folder)
     assert rc == 2 and "exists" in err  # in place needs --overwrite; nothing was written
     assert json.loads((folder / "min.json").read_text())["version"] == 1
-    rc, out, err = run_cli("spurious", "migrate", folder, "--out", folder, "--overwrite")
+    rc, out, err = run_cli(*verb, folder, "--out", folder, "--overwrite")
     assert rc == 0, out + err
     assert "3 file(s) migrated to version 2" in out and "1 with nothing to migrate" in out
     assert (folder / "min.json").read_text() == (CERTIFICATES / MIN).read_text()
@@ -209,7 +213,7 @@ def test_cli_migrates_a_folder_in_place(tmp_path, run_cli):
     changed = downgrade(load(MIN))
     changed["claim"]["statement"] += " "
     (folder / "changed.json").write_text(dumps(changed))
-    rc, out, err = run_cli("spurious", "migrate", folder / "changed.json", "--out", tmp_path / "o")
+    rc, out, err = run_cli(*verb, folder / "changed.json", "--out", tmp_path / "o")
     assert rc == 1 and "not migrated" in out and not (tmp_path / "o" / "changed.json").exists()
-    rc, out, err = run_cli("spurious", "migrate", tmp_path / "missing.json", "--out", tmp_path / "o")
+    rc, out, err = run_cli(*verb, tmp_path / "missing.json", "--out", tmp_path / "o")
     assert rc == 2 and "no such file" in err
