@@ -223,9 +223,14 @@ def make_plan(targets, n_out: int) -> Plan:
     steps = []
     for t in range(int(counts.max()) if order.size else 0):
         sel = np.nonzero(pos == t)[0]
+        ranks = rank[targets[sel]]  # the targets with more than t sources have ranks 0 .. n_t - 1
+        if not np.array_equal(np.sort(ranks), np.arange(sel.size)):  # pragma: no cover - by construction
+            raise AssertionError("summation plan: a step does not cover its ranks exactly once")
         src = np.empty(sel.size, dtype=np.int64)
-        src[rank[targets[sel]]] = sel  # the targets with more than t sources have ranks 0 .. n_t - 1
+        src[ranks] = sel
         steps.append(src)
+    if sum(st.size for st in steps) != int(used.sum()):  # pragma: no cover - by construction
+        raise AssertionError("summation plan: a source is not used exactly once")
     return Plan(n_out, tuple(steps), rank)
 
 
