@@ -59,3 +59,16 @@ def spurious_minimum_bounds(g: float, mu: float, radius: float, loss_at_point: I
                         "may be a global minimum")
     return {"loss": [loss_lo, loss_hi], "hessian_min_eigenvalue_lower_bound": mu,
             "distance_to_critical_point": dist, "gradient_norm_at_point": g}
+
+
+def every_input_dimension(m_lower_bound, bounds: dict) -> str:
+    """Theorem 2 of docs/spurious-minima.md (every input dimension d >= k): ``m_lower_bound()`` proves
+    M >= mu_M I on the whole box (so at the critical point); records mu_M in ``bounds`` and returns the
+    summary's fragment; NotProven otherwise."""
+    try:
+        mu_m = m_lower_bound()
+    except NotProven:
+        raise NotProven("M not proven positive definite on the box: the claim for every d >= k "
+                        "is not proven") from None
+    bounds["m_min_eigenvalue_lower_bound"] = mu_m
+    return f", lambda_min(M) >= {mu_m:.4g}"

@@ -102,3 +102,12 @@ class ClaimKind:
 
     def __repr__(self) -> str:
         return f"<claim kind {self.name} v{self.version}>"
+
+
+def describe_with_matrix(lines: list[str], matrix, precision: int) -> str:
+    """A kind's ``describe`` text: the given lines, then a numeric array as numpy prints it (display
+    only; nothing is decided from it)."""
+    import numpy as np
+
+    with np.printoptions(precision=precision, suppress=True, linewidth=120):
+        return "\n".join([*lines, str(matrix)])

@@ -10,7 +10,8 @@ under the required ``--out`` from one source of points:
   family, Newton-continued in k (a saddle where the family is one).
 
 A point whose certificate is already in ``--out`` is not certified again (``--overwrite`` redoes
-it).  Exit status 1 when a point asked for was not certified.
+it).  Exit status 1 when a point asked for was not certified.  ``migrate`` rewrites version-1
+certificates of the kind as version 2 (certify/spurious_symmetric/migrate.py).
 """
 from __future__ import annotations
 
@@ -113,3 +114,7 @@ def register(verbs) -> None:
     p.add_argument("--dims", choices=("all", "k"), default="all",
                    help="claim every input dimension d >= k (default) or only d = k")
     p.set_defaults(func=_cmd_prove)
+
+    from .migrate import register_cli as register_migrate
+
+    register_migrate(verbs)  # certify spurious-symmetric migrate: version-1 files -> version 2

@@ -87,7 +87,7 @@ def float_nature(est: dict, all_dims: bool) -> str | None:
 
 
 def first_exponent(est: dict, nature: str) -> int:
-    """The kernel needs |grad F|_F < mu r / 2 (r a Frobenius radius, mu the proven curvature): start with
+    """The kernel needs |grad F|_F < mu r (r a Frobenius radius, mu the proven curvature): start with
     r = 2^e about 8 |grad| / mu, with |grad| raised to what the enclosure will give."""
     mu = est["hessian_min_eigenvalue"] if nature == "minimum" else est["restricted_min_eigenvalue"]
     mu = max(abs(mu), 1e-12)

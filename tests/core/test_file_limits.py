@@ -50,8 +50,8 @@ def test_kind_declared_late_is_parsed_and_judged_by_the_kind(tmp_path):
     kind's own limits apply (nothing is skipped)."""
     cert = {"claim": {"k": 200000, "blocks": [200000], "teacher": "identity", "input_dimensions": "all",
                       "nature": "minimum", "statement": "x"},
-            "format": "certify-certificate", "version": 1, "kind": "relu-spurious-minimum-symmetric",
-            "values": [[0.5, 0.1]], "radius": 1e-8}
+            "format": "certify-certificate", "version": kinds()["relu-spurious-minimum-symmetric"].version,
+            "kind": "relu-spurious-minimum-symmetric", "values": [[0.5, 0.1]], "radius": 1e-8}
     path = tmp_path / "late.json"
     path.write_text(json.dumps(cert))
     v = check_file(path)

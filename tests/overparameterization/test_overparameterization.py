@@ -524,6 +524,43 @@ def test_compact_quantities_equal_the_dense_ones():
             assert np.allclose(dn.lam.hi[start:start + size], cn.lam.hi[b], atol=1e-12)
 
 
+def test_compact_quantities_over_a_box_contain_the_dense_ones():
+    """The whole-array compact evaluation over a box of compact values (blocks of sizes 1, 2, 3 and
+    larger, m up to 4) encloses the dense quantities at corners and random points of that box."""
+    from certify.kernel.overparameterization.bounds import compact_neuron_quantities
+    from certify.overparameterization.report import compact_to_point
+
+    rng = np.random.default_rng(7)
+    for p in ((1, 6), (2, 5), (3, 1, 2), (2, 2, 1, 4), (7,)):
+        m = len(p)
+        vals = 0.2 * rng.standard_normal((m, m + 1))
+        vals[np.arange(m), np.arange(m)] += 1.0
+        vals[np.array(p) == 1, m] = 0.0
+        box = Interval.around(vals, 1e-5)  # the unused entries (p_b = 1) too, as the kind's box has them
+        cn = compact_neuron_quantities(p, box)
+        first = np.cumsum((0,) + p[:-1])
+        for pt in (box.lo, box.hi, vals, box.lo + rng.random(vals.shape) * (box.hi - box.lo)):
+            pt = pt.copy()
+            pt[np.array(p) == 1, m] = 0.0
+            dn = neuron_quantities(Interval.point(compact_to_point(list(p), pt.tolist())))
+            for a, b in ((dn.lam, cn.lam), (dn.cross_sum, cn.cross_sum), (dn.norms, cn.norms)):
+                mid = 0.5 * (a.lo[first] + a.hi[first])
+                assert np.all(b.lo - 1e-12 <= mid) and np.all(mid <= b.hi + 1e-12), p
+            mid = 0.5 * (dn.norm_margin.lo + dn.norm_margin.hi)
+            assert cn.norm_margin.lo - 1e-11 <= mid <= cn.norm_margin.hi + 1e-11
+        assert np.all(cn.lam.hi - cn.lam.lo < 1e-3)
+
+
+def test_compact_quantities_refuse_parallel_and_zero_neurons():
+    from certify.kernel.overparameterization.bounds import compact_neuron_quantities
+
+    for p, vals, what in (((1, 6), [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "parallel"),  # W = I
+                          ((2, 5), [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], "zero"),
+                          ((3, 4), [[0.5, 0.1, 0.5], [0.1, 1.0, 0.2]], "parallel")):  # d = o: block-3 neurons equal
+        with pytest.raises(NotProven, match=what):
+            compact_neuron_quantities(p, Interval.around(np.array(vals), 1e-9))
+
+
 def test_compact_radii():
     from certify.kernel.overparameterization.kind import _compact_radii
 

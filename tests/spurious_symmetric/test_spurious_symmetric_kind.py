@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -263,15 +262,12 @@ def test_refinement_marks_two_indices_per_block():
 @pytest.mark.parametrize("k", [6, 7, 20, 100, 1000, 10000])
 def test_family_1_km1_proven(family, k):
     cert = make_cert((1, k - 1), family[k], FAMILY_RADIUS[k])
-    t0 = time.perf_counter()
     proof = check_data(cert)
-    elapsed = time.perf_counter() - t0
     lo, hi = proof.bounds["loss"]
     assert 0 < lo <= hi and abs(lo - FAMILY_LOSS[k]) < 2e-3 * FAMILY_LOSS[k] + 5e-7
     assert proof.bounds["hessian_min_eigenvalue_lower_bound"] > 0
     assert proof.bounds["m_min_eigenvalue_lower_bound"] > 0
     assert proof.bounds["distance_to_critical_point"] < FAMILY_RADIUS[k]
-    assert elapsed < 5.0  # goal < 1 s (measured ~0.05 s); generous for a loaded machine
 
 
 def test_family_k_100000(family):
@@ -312,18 +308,19 @@ def test_family_min_eigenvalue_matches_reference(family):
         assert lam * 0.97 < mu <= lam * 1.001 + 1e-4, (k, mu, lam)
 
 
-def test_timing_flat_in_k(family):
-    """The check's cost does not grow with k (reported figures: see the helper report)."""
-    times = {}
-    for k in (100, 1000, 10000):
-        cert = make_cert((1, k - 1), family[k], FAMILY_RADIUS[k])
-        check_data(cert)
-        t0 = time.perf_counter()
-        check_data(cert)
-        times[k] = time.perf_counter() - t0
-    print("check time per k:", {k: round(t, 4) for k, t in times.items()})
-    assert max(times.values()) < 2.0
-    assert times[10000] < 10 * times[100] + 0.2
+def test_work_independent_of_k():
+    """The check's work does not depend on k (times: benchmarks/bench_symmetric.py): for p = (1, k - 1)
+    and p = (a, k - a) every k uses the same cached pattern (index arrays, codes, summation plans) and
+    arrays of the same sizes; k enters only through the exact integer sizes q."""
+    for blocks in (lambda k: (1, k - 1), lambda k: (7, k - 7), lambda k: (5, 1, k - 6)):
+        pats = set()
+        sizes = set()
+        for k in (20, 100, 1000, 10000, 100000):
+            q = C.refinement(blocks(k)).q
+            pats.add(id(C.pattern(tuple(x >= 2 for x in q))))
+            pat = C.pattern(tuple(x >= 2 for x in q))
+            sizes.add((C.layout(q).n, pat.J.shape, tuple(len(st) for st in pat.hess_plan.steps)))
+        assert len(pats) == 1 and len(sizes) == 1
 
 
 def _dense_cert(k, W, radius):

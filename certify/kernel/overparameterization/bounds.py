@@ -107,92 +107,68 @@ def split_bound(nq: NeuronQuantities, i: int, a: Interval, t0: float) -> SplitBo
 
 def compact_neuron_quantities(blocks: tuple[int, ...], V: Interval) -> NeuronQuantities:
     """The same quantities for a block-constant point (docs/overparameterization.md, "Symmetric minima"),
-    per block b (every neuron of a block has the same norm, lam and remainder sums), in O(m^2) work
-    independent of k.
+    per block b (every neuron of a block has the same norm, lam and remainder sums), in O(m^3) work
+    independent of k, as whole-array interval operations.
 
     Layout (that of relu-spurious-minimum-symmetric and of the data file): blocks p_0..p_{m-1}, V an
     (m, m+1) interval matrix; for a student c in block b and a coordinate r in block a:
     w_c[r] = V[a, b] (a != b), V[b, b] (r = c), V[b, m] (r in block b, r != c; only if p_b >= 2).
-    Multiplicities are exact integers (< 2^53) and each inner product is a sum of cells times them.
+    Multiplicities are exact integers (< 2^53) and each inner product is a sum of cells times them:
+    |w_b|^2 = sum_{a != b} p_a V[a,b]^2 + V[b,b]^2 + (p_b - 1) V[b,m]^2; another neuron of block b
+    (p_b - 1 of them): sum_{a != b} p_a V[a,b]^2 + 2 V[b,b] V[b,m] + (p_b - 2) V[b,m]^2; a neuron of block
+    b' != b (p_b' of them): sum_{a not in {b,b'}} p_a V[a,b] V[a,b'] + (V[b,b] + (p_b - 1) V[b,m]) V[b,b']
+    + V[b',b] (V[b',b'] + (p_b' - 1) V[b',m]).
     """
     m = len(blocks)
-    p = [int(x) for x in blocks]
-    k = sum(p)
+    p = np.array([int(x) for x in blocks], dtype=np.float64)  # exact integers
+    k = float(p.sum())
     PI = pi_enclosure()
-    x = lambda a, b: V[a, b]  # noqa: E731
-    d = lambda b: V[b, b]  # noqa: E731
-    o = lambda b: V[b, m]  # noqa: E731
-    zero = Interval.point(0.0)
+    off = ~np.eye(m, dtype=bool)
+    pm1 = p - 1.0
+    X = V[:, :m]  # X[a, b] = V[a, b]
+    d = Interval(np.diag(V.lo[:, :m]).copy(), np.diag(V.hi[:, :m]).copy(), _checked=True)
+    o = V[:, m]
+    p_off = Interval.point(np.where(off, p[:, None], 0.0))  # p_a off the diagonal, 0 on it
 
-    norms2 = []
-    for b in range(m):
-        s = d(b).sqr()
-        for a in range(m):
-            if a != b:
-                s = s + x(a, b).sqr() * float(p[a])
-        if p[b] >= 2:
-            s = s + o(b).sqr() * float(p[b] - 1)
-        if not s.lo > 0:
-            raise NotProven("a student neuron may be zero on the box")
-        norms2.append(s)
-    norms = [s.sqrt() for s in norms2]
+    sq_cols = (X.sqr() * p_off).sum_pairwise(axis=0)  # sum_{a != b} p_a V[a,b]^2
+    norms2 = sq_cols + d.sqr() + o.sqr() * Interval.point(pm1)
+    if not np.all(norms2.lo > 0):
+        raise NotProven("a student neuron may be zero on the box")
+    norms = norms2.sqrt()
 
-    def sine(dot: Interval, n1: Interval, n2: Interval) -> Interval:
-        c = dot / (n1 * n2)
-        s2 = 1.0 - c.sqr()
-        if not s2.lo > 0:
+    def sines(cos: Interval) -> Interval:
+        """sqrt(1 - cos^2), after proving 1 - cos^2 > 0 (no two vectors parallel) for every entry."""
+        s2 = 1.0 - cos.sqr()
+        if not np.all(s2.lo > 0):
             raise NotProven("a student neuron may be parallel to another neuron or to a teacher on the box")
         return s2.sqrt()
 
-    lam, rem = [], []
-    for b in range(m):
-        nb = norms[b]
-        one = Interval.point(1.0)
-        # teachers: coordinate classes (value, multiplicity)
-        coords = [(x(a, b), p[a]) for a in range(m) if a != b] + [(d(b), 1)]
-        if p[b] >= 2:
-            coords.append((o(b), p[b] - 1))
-        t_sin, t_rem = zero, zero
-        for val, mult in coords:
-            s = sine(val, nb, one)
-            t_sin = t_sin + s * float(mult)
-            t_rem = t_rem + s * (0.25 * mult)
-        # other students: (dot, norm, multiplicity)
-        s_sin, s_rem = zero, zero
-        partners = []
-        if p[b] >= 2:  # the other students of block b
-            dot = d(b) * o(b) * 2.0 + o(b).sqr() * float(p[b] - 2)
-            for a in range(m):
-                if a != b:
-                    dot = dot + x(a, b).sqr() * float(p[a])
-            partners.append((dot, nb, p[b] - 1))
-        for b2 in range(m):
-            if b2 == b:
-                continue
-            dot = d(b) * x(b, b2) + x(b2, b) * d(b2)
-            if p[b] >= 2:
-                dot = dot + o(b) * x(b, b2) * float(p[b] - 1)
-            if p[b2] >= 2:
-                dot = dot + x(b2, b) * o(b2) * float(p[b2] - 1)
-            for a in range(m):
-                if a != b and a != b2:
-                    dot = dot + x(a, b) * x(a, b2) * float(p[a])
-            partners.append((dot, norms[b2], p[b2]))
-        for dot, n2, mult in partners:
-            s = sine(dot, nb, n2)
-            s_sin = s_sin + n2 * s * float(mult)
-            s_rem = s_rem + n2 / (s * 8.0) * float(mult)
-        lam.append((s_sin - t_sin) / (nb * (PI * 2.0)))
-        rem.append(s_rem + t_rem)
+    # teachers of a neuron of block b: the coordinate values V[a, b] (x p_a, a != b), V[b, b] (x 1), V[b, m] (x p_b - 1)
+    s_x = sines(X / norms.reshape(1, m))  # (m, m)
+    s_o = sines(o / norms)
+    t_sin = (s_x * Interval.point(np.where(off, p[:, None], 1.0))).sum_pairwise(axis=0) + s_o * Interval.point(pm1)
+    t_rem = t_sin * 0.25
 
-    total = zero
-    for b in range(m):
-        total = total + norms[b] * float(p[b])
-
-    def stack(xs: list[Interval]) -> Interval:
-        return Interval(np.array([float(v.lo) for v in xs]), np.array([float(v.hi) for v in xs]))
-
-    return NeuronQuantities(stack(norms), float(k) - total, stack(lam), stack(rem))
+    # other students: dot products (m, m); row b, column b2: a neuron of block b with one of block b2
+    Xo = Interval(np.where(off, X.lo, 0.0), np.where(off, X.hi, 0.0), _checked=True)  # V[a, b], a != b
+    gram = (Xo.reshape(m, m, 1) * Xo.reshape(m, 1, m) * Interval.point(p.reshape(m, 1, 1))).sum_pairwise(axis=0)
+    lead = (d + o * Interval.point(pm1)).reshape(m, 1) * X  # (V[b,b] + (p_b - 1) V[b,m]) V[b, b2]
+    cross = gram + lead + Interval(lead.lo.T.copy(), lead.hi.T.copy(), _checked=True)
+    big = p >= 2
+    within = d * o * 2.0 + o.sqr() * Interval.point(p - 2.0) + sq_cols  # another neuron of the same block
+    w_lo = np.where(big, within.lo, 0.0)  # p_b = 1: no partner in the block (multiplicity 0; cosine 0)
+    w_hi = np.where(big, within.hi, 0.0)
+    dot = Interval(np.where(off, cross.lo, np.diag(w_lo)), np.where(off, cross.hi, np.diag(w_hi)), _checked=True)
+    nn = norms.reshape(m, 1) * norms.reshape(1, m)
+    nn = Interval(np.where(off, nn.lo, np.diag(norms2.lo)), np.where(off, nn.hi, np.diag(norms2.hi)), _checked=True)
+    s_s = sines(dot / nn)
+    mu = Interval.point(np.where(off, p.reshape(1, m), np.diag(pm1)))  # p_b2 others, p_b - 1 in the block
+    n2 = norms.reshape(1, m) * mu
+    s_sin = (n2 * s_s).sum_pairwise(axis=1)
+    s_rem = (n2 / (s_s * 8.0)).sum_pairwise(axis=1)
+    lam = (s_sin - t_sin) / (norms * (PI * 2.0))
+    total = (norms * Interval.point(p)).sum_pairwise(axis=0)
+    return NeuronQuantities(norms, float(k) - total, lam, s_rem + t_rem)
 
 
 # ----------------------------------------------------------------------------- (c) same dimension d = k

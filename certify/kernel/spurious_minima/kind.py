@@ -35,10 +35,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
-from ..contract import ClaimKind, Proven
+from ..contract import ClaimKind, Proven, describe_with_matrix
 from ..definite import min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad
 from ..interval import Interval, NotProven, norm2_upper
-from ..box_argument import box_argument, spurious_minimum_bounds  # noqa: F401 (box_argument: re-exported)
+from ..box_argument import every_input_dimension, spurious_minimum_bounds
 from ..teacher_student import enclose
 
 MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
@@ -127,13 +127,7 @@ class SpuriousMinimum(ClaimKind):
                 f"{'every d >= k' if all_dims else 'd = k'}: loss in [{loss_lo:.10g}, {loss_hi:.10g}], "
                 f"lambda_min(H) >= {mu:.4g}, |x* - x~| <= {dist:.2e}")
         if all_dims:
-            try:
-                mu_m = min_eigenvalue_lower_bound(on_box.m_matrix)
-            except NotProven:
-                raise NotProven("M not proven positive definite on the box: the claim for every d >= k "
-                                "is not proven") from None
-            bounds["m_min_eigenvalue_lower_bound"] = mu_m
-            text += f", lambda_min(M) >= {mu_m:.4g}"
+            text += every_input_dimension(lambda: min_eigenvalue_lower_bound(on_box.m_matrix), bounds)
         return Proven(text, bounds)
 
     def describe(self, c: SpuriousMinimumClaim) -> str:
@@ -143,9 +137,7 @@ class SpuriousMinimum(ClaimKind):
             f"radius:  {c.radius!r} (box half-width around the point)",
             "point (rows w_i):",
         ]
-        with np.printoptions(precision=6, suppress=True, linewidth=120):
-            lines.append(str(c.point))
-        return "\n".join(lines)
+        return describe_with_matrix(lines, c.point, 6)
 
 
 KIND = SpuriousMinimum()

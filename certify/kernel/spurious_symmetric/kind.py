@@ -18,7 +18,7 @@ Checks (docs/spurious-symmetric.md, Theorem):
  (ii)  "minimum": lambda_min(H(W)) >= mu > 0 for every W in B, proven on the
        compression of H to Fix(G_q), q the refinement of p with two marked
        indices per block (Lemma 3: this compression has the same smallest
-       eigenvalue as H); |grad F(W~)|_F < mu rho / 2 (box argument in Fix(G_p)
+       eigenvalue as H); |grad F(W~)|_F < mu rho (box argument in Fix(G_p)
        with the Frobenius metric) => exactly one critical point W* of
        F|Fix(G_p) in the ball, |W* - W~| <= |grad|/mu, loss bounds; symmetric
        criticality => grad F(W*) = 0; H(W*) >= mu I; F(W*) > 0; for "all"
@@ -29,6 +29,12 @@ Checks (docs/spurious-symmetric.md, Theorem):
        then v^T H(W) v < 0 for a fixed direction v of Fix(G_q) at every W in B
        (not a local minimum) and e_a^T H(W) e_a > 0 for a coordinate direction
        (not a local maximum).
+
+Format version 2.  Version 1 had the same fields and the same check, but its
+statement put "for every input dimension d >= k" after the uniqueness clause,
+which is proven only among G_p-fixed points in d = k; version 2 says which
+clause holds where (``statement``).  A version-1 file is rejected with the
+command that rewrites it (certify.spurious_symmetric.migrate).
 """
 from __future__ import annotations
 
@@ -38,12 +44,13 @@ import numpy as np
 
 from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str,
                            require, within_limit)
-from ..contract import ClaimKind, Proven
-from ..definite import min_eigenvalue_lower_bound
+from ..contract import ClaimKind, Proven, describe_with_matrix
+from ..definite import min_eigenvalue_lower_bound, symmetric_part
 from ..interval import Interval, NotProven, norm2_upper
-from ..interval import round_down as _down, round_up as _up
-from .compact import enclose, enclose_point_arb, layout, refinement, values_to_theta
-from ..spurious_minima.kind import box_argument
+from ..interval import round_up as _up
+from .compact import (IV, _ONE, compress, enclose, enclose_point_arb, group_sum, layout, refinement,
+                      values_to_theta)
+from ..box_argument import box_argument, every_input_dimension, spurious_minimum_bounds
 
 MAX_K = 100_000  # multiplicities up to k^2 = 10^10 (exact in binary64)
 MAX_BLOCKS = 6
@@ -64,57 +71,44 @@ class SymmetricClaim:
     radius: float
 
 
-def _sum_groups(x: Interval, parent: np.ndarray, n_out: int) -> Interval:
-    """y_a = sum over s with parent[s] = a of x_s (along axis 0), outward rounded."""
-    lo = np.zeros((n_out,) + x.shape[1:])
-    acc = Interval(lo, lo.copy(), _checked=True)
-    for s in range(parent.size):
-        a = int(parent[s])
-        cur = acc[a] + x[s]
-        acc.lo[a] = cur.lo
-        acc.hi[a] = cur.hi
-    return acc
-
-
-def _pd_lower_bound(t: Interval) -> float:
-    """min_eigenvalue_lower_bound (Rump's test), refused at once when the midpoint matrix is
-    not positive definite in floating point (the test could not succeed; saves its retries)."""
-    mid, _ = t.mid_rad()
-    mid = 0.5 * (mid + mid.T)
-    if not np.all(np.isfinite(mid)) or not np.linalg.eigvalsh(mid)[0] > 0:
+def _pd_lower_bound(t: IV) -> float:
+    """min_eigenvalue_lower_bound (Rump's test) of the interval matrix t, refused at once when the
+    midpoint of its symmetric part is not positive definite in floating point (the test could not
+    succeed; saves its retries).  The shift is chosen from that midpoint's smallest eigenvalue, as
+    min_eigenvalue_lower_bound would choose it."""
+    h = t.interval()
+    mid, _ = symmetric_part(h).mid_rad()
+    if not np.all(np.isfinite(mid)):
         raise NotProven("not positive definite (midpoint matrix)")
-    return min_eigenvalue_lower_bound(t)
+    ev = float(np.linalg.eigvalsh(mid)[0])
+    if not ev > 0:
+        raise NotProven("not positive definite (midpoint matrix)")
+    return min_eigenvalue_lower_bound(h, target=ev)
 
 
-def _transpose(x: Interval) -> Interval:
-    return Interval(x.lo.T.copy(), x.hi.T.copy(), _checked=True)
+def _inv_sqrt(sizes: np.ndarray) -> IV:
+    """Enclosures of 1/sqrt(D) for exact integers D >= 1."""
+    return _ONE / IV.point(sizes).sqrt()
 
 
-def _compress(h: Interval, parent: np.ndarray, n_out: int) -> Interval:
-    """R^T h R for the 0/1 matrix R[s, a] = [parent[s] = a]."""
-    return _transpose(_sum_groups(_transpose(_sum_groups(h, parent, n_out)), parent, n_out))
-
-
-def _inv_sqrt(sizes: np.ndarray) -> Interval:
-    return 1.0 / Interval.point(sizes).sqrt()
-
-
-def _scaled(h: Interval, sizes: np.ndarray) -> Interval:
+def _scaled(h: IV, sizes: np.ndarray) -> IV:
     """D^{-1/2} h D^{-1/2}: the matrix of the quadratic form in an orthonormal basis."""
     s = _inv_sqrt(sizes)
     n = sizes.size
-    return h * s.reshape(n, 1) * s.reshape(1, n)
+    return h * (s.reshape(n, 1) * s.reshape(1, n))
 
 
-def _frobenius_dual_norm_upper(g: Interval, sizes: np.ndarray) -> float:
+def _frobenius_dual_norm_upper(g: IV, sizes: np.ndarray) -> float:
     """Upper bound of sqrt(sum_a g_a^2 / D_a) = |grad F|_F for g = Q^T grad F (grad F in Fix)."""
-    total = (g.sqr() / Interval.point(sizes)).sum(axis=0)  # a sum of squares: >= 0
+    total = (g.sqr() / IV.point(sizes)).sum_last()  # a sum of squares: >= 0
     return float(_up(np.sqrt(max(float(total.hi), 0.0))))
 
 
 class SymmetricSpuriousMinimum(ClaimKind):
     name = "relu-spurious-minimum-symmetric"
-    version = 1
+    version = 2  # 2: the statement says which clause holds in d = k and which for every d >= k
+    version_help = {1: "run `certify spurious-symmetric migrate FILE... --out DIR` (statement-only change: the data and "
+                       "the check are those of version 1; docs/spurious-symmetric.md, \"Versions\")"}
     title = ("a symmetric spurious strict local minimum (or saddle) of the two-layer ReLU teacher-student loss "
              "(teacher I_k, n = k), checked in the compact parameters of its symmetry, in time independent of k")
     theorem = "docs/spurious-symmetric.md"
@@ -141,20 +135,30 @@ class SymmetricSpuriousMinimum(ClaimKind):
 
     # ------------------------------------------------------------------ statement
     def statement(self, c: SymmetricClaim) -> str:
-        dims = "for every input dimension d >= k" if c.all_dims else "for input dimension d = k"
+        """Each clause says exactly what check proves (docs/spurious-symmetric.md, Theorem): existence,
+        nature and uniqueness among the symmetric critical points in input dimension d = k; with "all",
+        the padded point's nature and loss for every d >= k (nothing about uniqueness there)."""
         sym = (f"fixed by Delta(S_p1 x ... x S_pm) (permuting students and input coordinates together inside "
                f"blocks of sizes p = {list(c.blocks)})")
         head = (f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
                 f"x ~ N(0, I_d), with n = k = {c.k} students and the orthonormal teacher V = I_{c.k} "
-                f"(embedded in R^d), has ")
+                f"(embedded in R^d): in input dimension d = k, F has ")
         where = ("within Frobenius distance `radius` of the block-constant point given by `values` (compact layout "
-                 "of docs/spurious-symmetric.md); it is the only critical point of F with this symmetry within "
-                 f"that distance; {dims}.")
+                 "of docs/spurious-symmetric.md); W* is the only critical point of F (d = k) fixed by that symmetry "
+                 "within that distance")
         if c.nature == "minimum":
-            return head + (f"a strict local minimum W* with F(W*) > 0 (hence spurious: the global minimum is 0), "
-                           f"{sym}, {where}")
-        return head + (f"a critical point W* that is a saddle (not a local minimum: its Hessian has a negative "
-                       f"eigenvalue; not a local maximum), {sym}, {where}")
+            what = (f"a strict local minimum W* with F(W*) > 0 (hence spurious: the global minimum is 0), "
+                    f"{sym}, {where}")
+            padded = "a strict local minimum of F with the same loss"
+        else:
+            what = (f"a critical point W* that is a saddle (not a local minimum: its Hessian has a negative "
+                    f"eigenvalue; not a local maximum), {sym}, {where}")
+            padded = ("a saddle of F (a critical point that is neither a local minimum nor a local maximum) "
+                      "with the same loss")
+        if not c.all_dims:
+            return head + what + "."
+        return (head + what + f"; and for every input dimension d >= k the point W* (padded with zeros) is "
+                f"{padded}.")
 
     # ------------------------------------------------------------------ parse
     def parse(self, cert: dict) -> SymmetricClaim:
@@ -193,6 +197,9 @@ class SymmetricSpuriousMinimum(ClaimKind):
 
     # ------------------------------------------------------------------ check
     def check(self, c: SymmetricClaim) -> Proven:
+        """Prove the claim (module docstring, checks (i)-(iii); docs/spurious-symmetric.md, Theorem) or
+        raise NotProven: the point enclosure in arb, the box enclosure of the Hessian (and M) in Fix(G_q),
+        Rump's test, the box argument (or Krawczyk's test and the curvature directions for a saddle)."""
         p = c.blocks
         ref = refinement(p)
         lp, lq = layout(p), layout(ref.q)
@@ -202,15 +209,16 @@ class SymmetricSpuriousMinimum(ClaimKind):
         # gradient of F|Fix(G_p) at the point, and its Frobenius dual norm (= |grad F(W~)|_F)
         # (arb at 256 bits: at a point this is tight for every k; see compact.enclose_point_arb)
         at_point = enclose_point_arb(ref.q, phi[ref.parent])
-        g_p = _sum_groups(at_point.grad, ref.parent, lp.n)  # R^T (Q_q^T grad F) = Q_p^T grad F
+        g_p = group_sum(p, IV.of(at_point.grad))  # R^T (Q_q^T grad F) = Q_p^T grad F
         g = _frobenius_dual_norm_upper(g_p, lp.sizes)
 
         # the box B: half-widths rho / sqrt(D_a) rounded up, so B contains the Frobenius ball
-        half = (Interval.point(rho) * _inv_sqrt(lp.sizes)).hi
+        half = _inv_sqrt(lp.sizes).scale(rho).hi
         box_p = Interval.around(phi, half)
         box_q = box_p[ref.parent]
-        on_box = enclose(ref.q, box_q, want_hess=True, want_m=c.all_dims and c.nature == "minimum")
-        h_q = on_box.hess
+        on_box = enclose(ref.q, box_q, want_hess=True, want_m=c.all_dims and c.nature == "minimum",
+                         want_grad=False)
+        h_q = IV.of(on_box.hess)
 
         if c.nature == "saddle":
             return self._check_saddle(c, ref, lp, lq, phi, at_point, g_p, g, h_q)
@@ -220,28 +228,14 @@ class SymmetricSpuriousMinimum(ClaimKind):
             raise NotProven("Hessian not proven positive definite on the whole box (compression to Fix(G_q), "
                             "which has the same smallest eigenvalue): radius too large, or not a minimum") from None
 
-        # box argument in Fix(G_p) (Frobenius metric): |g| < mu rho / 2
-        dist, loss_lo, loss_hi = box_argument(g, mu, rho, at_point.loss)
-        if not loss_lo > 0.0:
-            raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss_lo:.3e}): "
-                            "may be a global minimum")
-        bounds = {
-            "loss": [loss_lo, loss_hi],
-            "hessian_min_eigenvalue_lower_bound": mu,
-            "distance_to_critical_point": dist,
-            "gradient_norm_at_point": g,
-        }
+        # the box argument in Fix(G_p) with the Frobenius metric (certify.kernel.box_argument): |g| < mu rho
+        bounds = spurious_minimum_bounds(g, mu, rho, at_point.loss)
+        (loss_lo, loss_hi), dist = bounds["loss"], bounds["distance_to_critical_point"]
         dims = "every d >= k" if c.all_dims else "d = k"
         text = (f"symmetric spurious local minimum, k={c.k}, p={list(p)}, {dims}: loss in "
                 f"[{loss_lo:.10g}, {loss_hi:.10g}], lambda_min(H) >= {mu:.4g}, |W* - W~| <= {dist:.2e}")
         if c.all_dims:
-            try:
-                mu_m = _pd_lower_bound(on_box.m_scaled)
-            except NotProven:
-                raise NotProven("M not proven positive definite on the box: the claim for every d >= k "
-                                "is not proven") from None
-            bounds["m_min_eigenvalue_lower_bound"] = mu_m
-            text += f", lambda_min(M) >= {mu_m:.4g}"
+            text += every_input_dimension(lambda: _pd_lower_bound(IV.of(on_box.m_scaled)), bounds)
         return Proven(text, bounds)
 
     def _check_saddle(self, c, ref, lp, lq, phi, at_point, g_p, g, h_q) -> Proven:
@@ -249,10 +243,10 @@ class SymmetricSpuriousMinimum(ClaimKind):
         is proven strongly convex on the box) or else by Krawczyk's test; then a fixed direction of
         negative curvature and one of positive curvature of the full Hessian on the whole box."""
         rho = c.radius
-        t_p = _scaled(_compress(h_q, ref.parent, lp.n), lp.sizes)  # Hessian of F|Fix(G_p), orthonormal basis
+        t_p = _scaled(compress(c.blocks, h_q), lp.sizes)  # Hessian of F|Fix(G_p), orthonormal basis
         bounds: dict = {"gradient_norm_at_point": g}
         route = None
-        try:  # F|Fix(G_p) strongly convex on the box and |g| < mu rho / 2
+        try:  # F|Fix(G_p) strongly convex on the box and |g| < mu rho
             mu = _pd_lower_bound(t_p)
             dist, loss_lo, loss_hi = box_argument(g, mu, rho, at_point.loss)
             route = "box argument"
@@ -261,12 +255,12 @@ class SymmetricSpuriousMinimum(ClaimKind):
             pass
         if route is None:
             route = "Krawczyk"
-            grad_psi = g_p * _inv_sqrt(lp.sizes)  # gradient in the orthonormal coordinates psi = sqrt(D) phi
-            offset = _krawczyk_offset(grad_psi, t_p, rho)  # encloses psi* - psi~
+            grad_psi = (g_p * _inv_sqrt(lp.sizes)).interval()  # gradient in orthonormal coordinates sqrt(D) phi
+            offset = _krawczyk_offset(grad_psi, t_p.interval(), rho)  # encloses psi* - psi~
             dist = norm2_upper(offset)
             if not dist <= rho:
                 raise NotProven("Krawczyk's enclosure of the critical point reaches beyond the radius")
-            around = Interval.point(phi) + offset * _inv_sqrt(lp.sizes)  # encloses phi*
+            around = Interval.point(phi) + offset * _inv_sqrt(lp.sizes).interval()  # encloses phi*
             loss = enclose(ref.q, around[ref.parent]).loss
             loss_lo, loss_hi = float(loss.lo), float(loss.hi)
         bounds["loss"] = [loss_lo, loss_hi]
@@ -295,9 +289,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
             f"radius:  {c.radius!r} (Frobenius distance inside Fix(G_p))",
             "values (row i = coordinate block, column j = neuron block, last column = off-diagonal in block):",
         ]
-        with np.printoptions(precision=8, suppress=True, linewidth=120):
-            lines.append(str(c.values))
-        return "\n".join(lines)
+        return describe_with_matrix(lines, c.values, 8)
 
 
 def _matmul_point(R: np.ndarray, X: Interval) -> Interval:
@@ -331,21 +323,21 @@ def _krawczyk_offset(f0: Interval, jac: Interval, rho: float) -> Interval:
     return K
 
 
-def _negative_curvature_upper(h_q: Interval, sizes: np.ndarray) -> float:
+def _negative_curvature_upper(h_q: IV, sizes: np.ndarray) -> float:
     """Upper bound of max over the box of v^T H v / |v|_F^2 for the fixed direction v = D^{-1/2} e,
     e the eigenvector of the smallest eigenvalue of the midpoint of D^{-1/2} H D^{-1/2} (any float v
     is sound: only the enclosure of the quotient is relied on)."""
     t = _scaled(h_q, sizes)
-    mid, _ = t.mid_rad()
+    mid = 0.5 * t.lo + 0.5 * t.hi
     mid = 0.5 * (mid + mid.T)
     if not np.all(np.isfinite(mid)):
         return float("nan")
     e = np.linalg.eigh(mid)[1][:, 0]
     v = e / np.sqrt(sizes)  # float direction; exactness not needed
     n = v.size
-    V = Interval.point(v)
-    num = (h_q * V.reshape(n, 1) * V.reshape(1, n)).reshape(n * n).sum(axis=0)
-    den = (V.sqr() * Interval.point(sizes)).sum(axis=0)
+    V = IV.point(v)
+    num = (h_q * (V.reshape(n, 1) * V.reshape(1, n))).reshape(n * n).sum_last()
+    den = V.sqr().scale(sizes).sum_last()
     return float((num / den).hi)
 
 
