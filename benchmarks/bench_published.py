@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_published.py [FOLDER ...] [--out FILE]
 
-Default folders: certificates/spurious_minima/published and certificates/spurious_minima/families.
+Default folders: certificates/spurious_symmetric/published and certificates/spurious_symmetric/families.
 Prints, per folder: files, proven, total seconds, the slowest file, and the per-k maximum for
 k = 100, 1000, 10000 where present; the machine's load average beside it (goal of issue 9: all
 published certificates under 30 s on the 2-core machine).
@@ -22,7 +22,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DEFAULT = ["certificates/spurious_minima/published", "certificates/spurious_minima/families"]
+DEFAULT = ["certificates/spurious_symmetric/published", "certificates/spurious_symmetric/families"]
 
 
 def bench(folder: Path) -> list[str]:

@@ -271,21 +271,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run the checks on the Dask scheduler at ADDRESS (pip install 'certify[distributed]')")
     p.set_defaults(func=_cmd_check)
 
-    p = sub.add_parser("show", help="show a certificate's claim and data in readable form")
-    p.add_argument("file", metavar="FILE")
+    p = sub.add_parser("show", help="show a certificate's claim and data in readable form",
+                       description="Print a certificate's statement, its data in readable form and its "
+                                   "provenance, without deciding it (run `certify check FILE` for that).")
+    p.add_argument("file", metavar="FILE", help="the certificate to show")
     p.set_defaults(func=_cmd_show)
 
-    p = sub.add_parser("manifest", help="manifests: the certificates a folder must hold (certify manifest write)")
+    p = sub.add_parser("manifest", help="manifests: the certificates a folder must hold (certify manifest write)",
+                       description="A manifest lists the certificates a folder must hold (path, kind, SHA-256, "
+                                   "statement); `certify check --manifest FILE` checks the folder against it.")
     verbs = p.add_subparsers(dest="verb", metavar="VERB")
     verbs.required = True
     w = verbs.add_parser("write", help="check every certificate under DIR and list them in a manifest",
                          description="Check every certificate under DIR (all must be proven) and write the "
                                      "manifest (default DIR/MANIFEST.json): path, kind, SHA-256, statement.")
-    w.add_argument("folder", metavar="DIR")
+    w.add_argument("folder", metavar="DIR", help="the folder of certificates (searched recursively for *.json)")
     w.add_argument("--out", metavar="FILE", default=None, help="manifest file (default DIR/MANIFEST.json)")
     w.add_argument("--overwrite", action="store_true", help="replace an existing manifest")
-    w.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N")
-    w.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS")
+    w.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="check N certificates at a time (default: the usable cores)")
+    w.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
+                   help="per-certificate time limit: a longer check is stopped (and the manifest not written)")
     w.set_defaults(func=_cmd_manifest_write)
 
     try:

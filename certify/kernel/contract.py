@@ -82,6 +82,14 @@ class ClaimKind:
     cli_aliases: ClassVar[tuple[str, ...]] = ()
     cli_module: ClassVar[str | None] = None
 
+    @property
+    def folder(self) -> str:
+        """The kind's one name on disk, from its module certify.kernel.<folder>.kind: its checker lives in
+        certify/kernel/<folder>/, its producer in certify/<folder>/ (CLI group <folder> with "-" for
+        "_"), and this repository stores its certificates under certificates/<folder>/."""
+        parts = type(self).__module__.split(".")
+        return parts[2] if len(parts) > 3 and parts[:2] == ["certify", "kernel"] else parts[0]
+
     def parse(self, cert: dict) -> Any:
         """Validate every field of ``cert`` (provenance already removed); return the typed claim.
 

@@ -187,7 +187,7 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
         "method in its compact parameters (`certify/spurious_minima/compact.py`, O(m³) work per",
         "evaluation whatever k is) and certified with the claim kind `relu-spurious-minimum-symmetric`",
         "(theorem: docs/spurious-symmetric.md) for **every input dimension d ≥ k**. The certificates are",
-        "in `certificates/spurious_minima/published/k{K}/`, one per class.",
+        "in `certificates/spurious_symmetric/published/k{K}/`, one per class.",
         "",
         f"**{n} classes published; {mins} certified spurious strict local minima; {sads} certified saddles; "
         f"{len(bad)} not certified.**",

@@ -79,6 +79,21 @@ def test_kind_declaration_is_complete(name):
         assert callable(importlib.import_module(kind.cli_module).register)
 
 
+@pytest.mark.parametrize("name", KINDS)
+def test_one_name_on_disk_per_kind(name):
+    """The kind's folder names its checker, its producer, its CLI group and its store, once."""
+    kind = kinds()[name]
+    if not type(kind).__module__.startswith("certify.kernel."):
+        pytest.skip("an outside kind keeps its own layout")
+    folder = kind.folder
+    assert (ROOT / "certify" / "kernel" / folder / "kind.py").is_file()
+    if kind.cli_group is not None:
+        assert kind.cli_group == folder.replace("_", "-")
+        assert kind.cli_module == f"certify.{folder}.cli"
+    misplaced = [str(p.relative_to(STORE)) for p in STORED.get(name, []) if p.relative_to(STORE).parts[0] != folder]
+    assert not misplaced, f"{name} certificates outside certificates/{folder}/: {misplaced[:5]}"
+
+
 def test_every_kind_has_stored_certificates_and_every_stored_file_a_kind():
     assert set(STORED) - set(KINDS) == set(), f"stored files of unknown kinds: {set(STORED) - set(KINDS)}"
     missing = [k for k in KINDS if k not in STORED]

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MIN6 = ROOT / "certificates" / "spurious_minima" / "relu-k06-n06-loss0.02508058.json"
 STORED6 = ROOT / "certificates" / "overparameterization" / "relu-k06-n06-loss0.02508058.json"
 SAME_DIM = ROOT / "certificates" / "overparameterization" / "same-dimension"
-SYMMETRIC_MIN = sorted((ROOT / "certificates" / "spurious_minima" / "families").rglob("*.json"))
+SYMMETRIC_MIN = sorted((ROOT / "certificates" / "spurious_symmetric" / "families").rglob("*.json"))
 
 
 @pytest.fixture(scope="module")

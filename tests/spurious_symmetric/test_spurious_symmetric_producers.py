@@ -273,8 +273,8 @@ def test_sources_and_options_refused(symmetric_cli, tmp_path, args, bad):
 # --------------------------------------------------------------------------- stored certificates (completeness)
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
-PUBLISHED = ROOT / "certificates" / "spurious_minima" / "published"
-FAMILIES = ROOT / "certificates" / "spurious_minima" / "families"
+PUBLISHED = ROOT / "certificates" / "spurious_symmetric" / "published"
+FAMILIES = ROOT / "certificates" / "spurious_symmetric" / "families"
 
 
 def test_published_record_is_complete():

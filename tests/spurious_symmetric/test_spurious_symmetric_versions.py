@@ -14,9 +14,9 @@ from certify.publishing import PublishError, dumps
 from certify.spurious_symmetric import migrate as MG
 from helpers import CERTIFICATES, assert_proven, assert_rejected, load, restate
 
-MIN = "spurious_minima/families/delta-s-k-minus-1/relu-sym-k00007-p1-6-loss0.02320271.json"
-SADDLE = "spurious_minima/families/delta-s-k-minus-1/relu-sym-k00005-p1-4-loss0.02697047-saddle.json"
-PUBLISHED = "spurious_minima/published/k020/relu-sym-k020-p6-1-13-loss0.05975342.json"
+MIN = "spurious_symmetric/families/delta-s-k-minus-1/relu-sym-k00007-p1-6-loss0.02320271.json"
+SADDLE = "spurious_symmetric/families/delta-s-k-minus-1/relu-sym-k00005-p1-4-loss0.02697047-saddle.json"
+PUBLISHED = "spurious_symmetric/published/k020/relu-sym-k020-p6-1-13-loss0.05975342.json"
 OVER = "overparameterization/families/delta-s-k-minus-1/relu-sym-k00007-p1-6-loss0.02320271.json"
 DENSE = "spurious_minima/relu-k06-n06-loss0.02508058.json"
 OVER_DENSE = "overparameterization/relu-k06-n06-loss0.02508058.json"
