@@ -101,4 +101,5 @@ class ClaimKind:
         raise NotImplementedError
 
     def __repr__(self) -> str:
+        """A short description for debugging: ``<claim kind NAME vVERSION>``."""
         return f"<claim kind {self.name} v{self.version}>"
