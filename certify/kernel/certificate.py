@@ -48,10 +48,14 @@ class NotProven(Exception):
 
 
 def _reject_constant(name: str) -> Any:
+    """Refuse a JSON constant NaN, Infinity or -Infinity (json's ``parse_constant`` hook): always raises
+    CertificateError."""
     raise CertificateError(f"non-finite number {name} is not allowed in a certificate")
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """Build a JSON object from its (key, value) pairs (json's ``object_pairs_hook``); a key given twice
+    raises CertificateError instead of silently keeping the last value."""
     out: dict = {}
     for key, value in pairs:
         if key in out:
@@ -128,6 +132,7 @@ def load_certificate(path: str | os.PathLike, max_bytes_of_kind=None) -> dict:
 
 
 def _where(key: str, ctx: str) -> str:
+    """The dotted field name used in messages: "ctx.key", or "key" at the top level."""
     return f"{ctx}.{key}" if ctx else key
 
 
@@ -150,6 +155,8 @@ def within_limit(value: int, limit: int, what: str) -> int:
 
 
 def require(obj: dict, key: str, ctx: str = "") -> Any:
+    """The value of field ``key`` of the JSON object ``obj``, of any type; CertificateError if ``obj`` is
+    not an object or the field is missing (``ctx`` names ``obj`` in the message)."""
     if not isinstance(obj, dict):
         raise CertificateError(f"{ctx or 'certificate'} must be a JSON object")
     if key not in obj:
@@ -158,6 +165,7 @@ def require(obj: dict, key: str, ctx: str = "") -> Any:
 
 
 def get_object(obj: dict, key: str, ctx: str = "") -> dict:
+    """Field ``key`` of ``obj``, which must be a JSON object (CertificateError otherwise)."""
     value = require(obj, key, ctx)
     if not isinstance(value, dict):
         raise CertificateError(f"field '{_where(key, ctx)}' must be a JSON object")
@@ -165,6 +173,7 @@ def get_object(obj: dict, key: str, ctx: str = "") -> dict:
 
 
 def get_str(obj: dict, key: str, ctx: str = "") -> str:
+    """Field ``key`` of ``obj``, which must be a JSON string (CertificateError otherwise)."""
     value = require(obj, key, ctx)
     if not isinstance(value, str):
         raise CertificateError(f"field '{_where(key, ctx)}' must be a string, got {value!r}")
@@ -172,6 +181,8 @@ def get_str(obj: dict, key: str, ctx: str = "") -> str:
 
 
 def get_bool(obj: dict, key: str, ctx: str = "") -> bool:
+    """Field ``key`` of ``obj``, which must be JSON ``true`` or ``false``: 0 and 1 are refused
+    (CertificateError otherwise)."""
     value = require(obj, key, ctx)
     if type(value) is not bool:
         raise CertificateError(f"field '{_where(key, ctx)}' must be true or false, got {value!r}")
@@ -179,6 +190,8 @@ def get_bool(obj: dict, key: str, ctx: str = "") -> bool:
 
 
 def get_int(obj: dict, key: str, ctx: str = "", lo: int | None = None, hi: int | None = None) -> int:
+    """Field ``key`` of ``obj``, which must be a JSON integer (a bool or a float such as 3.0 is refused),
+    with lo <= value <= hi for the bounds given; CertificateError otherwise."""
     value = require(obj, key, ctx)
     if type(value) is not int:
         raise CertificateError(f"field '{_where(key, ctx)}' must be an integer, got {value!r}")
@@ -207,6 +220,7 @@ def as_binary64(value: Any, where: str) -> float:
 
 
 def get_binary64(obj: dict, key: str, ctx: str = "") -> float:
+    """Field ``key`` of ``obj`` as an exact, finite binary64 value (see :func:`as_binary64`)."""
     return as_binary64(require(obj, key, ctx), _where(key, ctx))
 
 
@@ -218,6 +232,8 @@ def get_binary64_array(obj: dict, key: str, shape: tuple[int, ...], ctx: str = "
     value = require(obj, key, ctx)
 
     def walk(v: Any, dims: tuple[int, ...], path: str) -> list:
+        """The nested list ``v`` checked to have exactly the dimensions ``dims``, its leaves converted by
+        :func:`as_binary64`; CertificateError naming the first wrong entry (``path`` is its index)."""
         if not dims:
             return as_binary64(v, f"{where}{path}")
         if not isinstance(v, list):
@@ -252,5 +268,7 @@ def as_rational(value: Any, where: str) -> Fraction:
 
 
 def rational_str(x: Fraction | int) -> str:
+    """The rational x as the certificate format writes it: "p" for an integer, else "p/q" in lowest terms
+    with q > 0 (exact: :func:`as_rational` reads it back as x)."""
     x = Fraction(x)
     return str(x.numerator) if x.denominator == 1 else f"{x.numerator}/{x.denominator}"

@@ -109,6 +109,7 @@ class ClaimKind:
         raise NotImplementedError
 
     def __repr__(self) -> str:
+        """A short description for debugging: ``<claim kind NAME vVERSION>``."""
         return f"<claim kind {self.name} v{self.version}>"
 
 

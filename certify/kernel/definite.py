@@ -49,6 +49,10 @@ def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
     sum_k g_jk^2 <= b_jj (1 + small), so |g_jk| <= 2^201 and every product and
     partial sum formed by any Cholesky variant is below n 2^402 << 2^1024 (and a
     non-finite value, once formed, propagates into G).
+
+    False also for an empty, non-finite or not exactly symmetric ``mid``, for n u >= 1/4 and when a
+    diagonal entry of B is not positive; a non-finite trace of B (overflow, or a NaN shift) raises
+    NotProven (from sum_upper) instead of returning False.
     """
     mid = np.asarray(mid, dtype=np.float64)
     n = mid.shape[0]
@@ -79,7 +83,11 @@ def cholesky_succeeds(mid: np.ndarray, rad_norm: float, shift: float) -> bool:
 
 def min_eigenvalue_lower_bound(h: Interval, target: float | None = None) -> float:
     """A proven lower bound mu > 0 of lambda_min over all symmetric matrices in
-    the interval matrix h.  Raises NotProven if positivity cannot be proven."""
+    the (square) interval matrix h.  Raises NotProven if positivity cannot be proven.
+
+    mu is the first of a list of candidate shifts, chosen from ``target`` (an untrusted estimate of
+    lambda_min of the midpoint; numpy's eigvalsh when omitted), for which :func:`cholesky_succeeds`
+    proves A - mu I > 0 for every symmetric A in h; the estimate only chooses, Rump's test decides."""
     s = symmetric_part(h)
     mid, rad = s.mid_rad()
     rad_norm = norm2_upper_nonneg(rad)
@@ -111,6 +119,9 @@ class SymmetricMidRad:
     __slots__ = ("mid", "rad_norm")
 
     def __init__(self, mid: np.ndarray, rad_norm: float):
+        """Check and store ``mid`` (square, finite, exactly symmetric) and ``rad_norm`` (finite, >= 0);
+        NotProven otherwise.  A float64 ``mid`` is not copied: the caller must not change it afterwards
+        (:func:`cholesky_succeeds_midrad` overwrites its diagonal during the test and restores it)."""
         mid = np.asarray(mid, dtype=np.float64)
         rad_norm = float(rad_norm)
         if mid.ndim != 2 or mid.shape[0] != mid.shape[1]:
@@ -124,14 +135,18 @@ class SymmetricMidRad:
 
     @property
     def shape(self):
+        """(n, n): the shape of the midpoint."""
         return self.mid.shape
 
     @property
     def lo(self) -> np.ndarray:
+        """Entrywise lower bounds of every matrix in the set: mid - rad_norm rounded down (every entry of a
+        nonnegative R is at most ||R||_2).  Formed on each access; not checked for overflow."""
         return _down(self.mid - self.rad_norm)
 
     @property
     def hi(self) -> np.ndarray:
+        """Entrywise upper bounds of every matrix in the set: mid + rad_norm rounded up (see :attr:`lo`)."""
         return _up(self.mid + self.rad_norm)
 
 
@@ -152,6 +167,8 @@ def _finite_and_symmetric(a: np.ndarray, tile: int = 512) -> bool:
 
 
 def _max_abs(a: np.ndarray) -> float:
+    """max |a_ij| over the array (0.0 for an empty one) without forming |a|.  A NaN entry is not detected
+    (the caller passes a finite array)."""
     return float(max(np.max(a), -np.min(a))) if a.size else 0.0
 
 

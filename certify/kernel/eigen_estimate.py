@@ -75,6 +75,8 @@ class _Float32CholeskySolver:
     triangular solve): inverses of the diagonal blocks, then matrix products.  Untrusted."""
 
     def __init__(self, lower: np.ndarray, inverses: list, bs: int):
+        """Keep the factor (the lower triangle of ``lower``), the float32 inverses of its diagonal blocks and
+        the block size ``bs``."""
         self.L = lower
         self.n = lower.shape[0]
         self.bs = bs
@@ -108,6 +110,9 @@ class _Float32CholeskySolver:
         return cls(a, inverses, bs)
 
     def solve(self, x: np.ndarray) -> np.ndarray:
+        """Approximately (L L^T)^{-1} x for x of shape (n, m): forward substitution with L, then back
+        substitution with L^T, block by block through the stored inverses, in float32; returned as
+        float64.  Untrusted: no error bound."""
         L, bs = self.L, self.bs
         y = np.empty(x.shape, dtype=np.float32)
         for b, s in enumerate(self.starts):

@@ -34,10 +34,14 @@ _INF = np.inf
 
 
 def _down(x: np.ndarray) -> np.ndarray:
+    """One ulp towards -inf, entrywise (np.nextafter): below the exact value of an operation whose
+    round-to-nearest result is x (the theorem of the module docstring).  NaN stays NaN."""
     return np.nextafter(x, -_INF)
 
 
 def _up(x: np.ndarray) -> np.ndarray:
+    """One ulp towards +inf, entrywise (np.nextafter): above the exact value of an operation whose
+    round-to-nearest result is x.  NaN stays NaN."""
     return np.nextafter(x, _INF)
 
 
@@ -55,6 +59,8 @@ def round_up(x):
 
 
 def _finite(lo: np.ndarray, hi: np.ndarray, what: str) -> None:
+    """NotProven unless every endpoint in ``lo`` and ``hi`` is finite (no NaN, no infinity); ``what``
+    names the operation in the message."""
     if not (np.isfinite(lo).all() and np.isfinite(hi).all()):  # .all(): no np.all wrapper cost
         raise NotProven(f"non-finite value in interval computation ({what})")
 
@@ -65,6 +71,10 @@ class Interval:
     __slots__ = ("lo", "hi")
 
     def __init__(self, lo, hi=None, _checked: bool = False):
+        """The intervals [lo, hi] (hi = lo when omitted), stored as float64 arrays (not copied when they
+        already are).  Unless ``_checked`` (internal: the caller knows the endpoints are finite with
+        lo <= hi), NotProven for a non-finite endpoint, a shape mismatch or some lo > hi.  Values that are
+        not binary64 (a large int, a Fraction) are silently rounded by numpy: pass binary64 data only."""
         lo = np.asarray(lo, dtype=np.float64)
         hi = lo if hi is None else np.asarray(hi, dtype=np.float64)
         if not _checked:
@@ -77,6 +87,8 @@ class Interval:
     # -- construction -------------------------------------------------------
     @staticmethod
     def point(x) -> "Interval":
+        """The degenerate intervals [x, x] (NotProven if an entry is not finite).  Exact only for binary64
+        x: anything else is silently rounded by numpy (see the constructor)."""
         return Interval(x, x)
 
     @staticmethod
@@ -90,42 +102,56 @@ class Interval:
 
     @staticmethod
     def _make(lo, hi, what) -> "Interval":
+        """An Interval from endpoints computed by an operation, after checking that they are finite
+        (NotProven otherwise); lo <= hi is not re-checked (the operations guarantee it)."""
         _finite(lo, hi, what)
         return Interval(lo, hi, _checked=True)
 
     # -- shape --------------------------------------------------------------
     @property
     def shape(self):
+        """The shape of the array of intervals."""
         return self.lo.shape
 
     def __getitem__(self, idx) -> "Interval":
+        """The sub-array ``self[idx]`` (numpy indexing applied to both endpoint arrays)."""
         return Interval(self.lo[idx], self.hi[idx], _checked=True)
 
     def reshape(self, *shape) -> "Interval":
+        """The same intervals in another shape (numpy reshape of both endpoint arrays)."""
         return Interval(self.lo.reshape(*shape), self.hi.reshape(*shape), _checked=True)
 
     # -- arithmetic -----------------------------------------------------------
     @staticmethod
     def _coerce(other) -> "Interval":
+        """``other`` itself if it is an Interval, else the point intervals of its value(s)
+        (:meth:`point`: exact for binary64 numbers)."""
         return other if isinstance(other, Interval) else Interval.point(other)
 
     def __neg__(self) -> "Interval":
+        """-x = [-hi, -lo], exactly (negation is exact in binary64)."""
         return Interval(-self.hi, -self.lo, _checked=True)
 
     def __add__(self, other) -> "Interval":
+        """x + y: endpoint sums rounded to nearest, then moved one ulp outward; NotProven on overflow.  A
+        number or array operand is taken as point intervals."""
         o = Interval._coerce(other)
         return Interval._make(_down(self.lo + o.lo), _up(self.hi + o.hi), "add")
 
     __radd__ = __add__
 
     def __sub__(self, other) -> "Interval":
+        """x - y = [x.lo - y.hi, x.hi - y.lo], outward rounded; NotProven on overflow."""
         o = Interval._coerce(other)
         return Interval._make(_down(self.lo - o.hi), _up(self.hi - o.lo), "sub")
 
     def __rsub__(self, other) -> "Interval":
+        """other - x for a number or array ``other`` (point intervals)."""
         return Interval._coerce(other) - self
 
     def __mul__(self, other) -> "Interval":
+        """x * y: the minimum and maximum of the four endpoint products, outward rounded; NotProven on
+        overflow."""
         o = Interval._coerce(other)
         p = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
         lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
@@ -135,6 +161,8 @@ class Interval:
     __rmul__ = __mul__
 
     def __truediv__(self, other) -> "Interval":
+        """x / y, outward rounded (min and max of the four endpoint quotients); NotProven unless every
+        interval of y lies entirely above 0 or entirely below 0, or on overflow."""
         o = Interval._coerce(other)
         if not ((o.lo > 0) | (o.hi < 0)).all():
             raise NotProven("division by an interval that contains 0")
@@ -144,6 +172,7 @@ class Interval:
         return Interval._make(_down(lo), _up(hi), "div")
 
     def __rtruediv__(self, other) -> "Interval":
+        """other / x for a number or array ``other`` (point intervals); see :meth:`__truediv__`."""
         return Interval._coerce(other) / self
 
     def sqr(self) -> "Interval":
@@ -154,11 +183,16 @@ class Interval:
         return Interval._make(np.maximum(_down(lo), 0.0), _up(hi), "sqr")
 
     def sqrt(self) -> "Interval":
+        """The square root, outward rounded, with the lower endpoint clamped at 0; NotProven if some lo < 0
+        (an interval reaching below 0 is refused, not intersected with [0, inf))."""
         if (self.lo < 0).any():
             raise NotProven("square root of an interval reaching below 0")
         return Interval._make(np.maximum(_down(np.sqrt(self.lo)), 0.0), _up(np.sqrt(self.hi)), "sqrt")
 
     def acos(self) -> "Interval":
+        """arccos, enclosed with arb on the exact endpoints (acos is decreasing: the image of [lo, hi] is
+        [acos(hi), acos(lo)]), each end rounded outward to binary64; NotProven if an interval is not
+        inside [-1, 1]."""
         if (self.lo < -1.0).any() or (self.hi > 1.0).any():
             raise NotProven("acos of an interval leaving [-1, 1]")
         lo = np.empty_like(self.lo)
@@ -171,7 +205,8 @@ class Interval:
         return Interval._make(lo, hi, "acos")
 
     def sum(self, axis: int) -> "Interval":
-        """Sum along an axis, as a loop of outward-rounded additions."""
+        """Sum along an axis, as a loop of outward-rounded additions (the axis must not be empty: an empty
+        one raises IndexError, not NotProven)."""
         lo = np.moveaxis(self.lo, axis, 0)
         hi = np.moveaxis(self.hi, axis, 0)
         acc = Interval(lo[0], hi[0], _checked=True)
@@ -182,7 +217,7 @@ class Interval:
     def sum_pairwise(self, axis: int) -> "Interval":
         """Sum along an axis by pairwise (tree) summation of outward-rounded additions: sound like
         :meth:`sum` (every step is an interval addition), log2(n) vectorized steps, and usually
-        tighter (about log2(n) instead of n widenings of the running sum)."""
+        tighter (about log2(n) instead of n widenings of the running sum).  The axis must not be empty."""
         lo = np.moveaxis(self.lo, axis, 0)
         hi = np.moveaxis(self.hi, axis, 0)
         acc = Interval(lo, hi, _checked=True)
@@ -202,16 +237,20 @@ class Interval:
         return np.maximum(np.abs(self.lo), np.abs(self.hi))
 
     def mid_rad(self) -> tuple[np.ndarray, np.ndarray]:
-        """(m, r) with [lo, hi] contained in [m - r, m + r]."""
-        mid = 0.5 * self.lo + 0.5 * self.hi  # exact halvings (no overflow); one rounding in the sum
+        """(m, r) with [lo, hi] contained in [m - r, m + r]: r is bounded from the m actually computed, so
+        this holds however m was rounded.  r is not checked for overflow (it is inf only when hi - lo is
+        about the largest binary64 number)."""
+        mid = 0.5 * self.lo + 0.5 * self.hi  # no overflow; halvings exact except for subnormal endpoints
         rad = _up(np.maximum(_up(self.hi - mid), _up(mid - self.lo)))
         return mid, rad
 
     def contains(self, x) -> np.ndarray:
+        """Boolean array: lo <= x <= hi entrywise (x taken as float64)."""
         x = np.asarray(x, dtype=np.float64)
         return (self.lo <= x) & (x <= self.hi)
 
     def __repr__(self) -> str:
+        """The endpoint arrays, for debugging."""
         return f"Interval(lo={self.lo!r}, hi={self.hi!r})"
 
 

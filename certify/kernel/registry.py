@@ -36,6 +36,8 @@ BUILTIN_KINDS = {
 
 @lru_cache(maxsize=None)
 def _load(ref: str) -> ClaimKind:
+    """Import the object named by ``ref`` ("module:attribute") and return it, cached; TypeError unless it
+    is a ClaimKind instance."""
     module, _, attr = ref.partition(":")
     kind = getattr(importlib.import_module(module), attr)
     if not isinstance(kind, ClaimKind):
@@ -44,6 +46,8 @@ def _load(ref: str) -> ClaimKind:
 
 
 def _entry_point_refs() -> list[str]:
+    """The "module:attribute" values of the installed ``certify.kinds`` entry points (read from the
+    package metadata; nothing is imported here)."""
     from importlib.metadata import entry_points
 
     return [ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)]

@@ -88,7 +88,7 @@ class Pairs:
     pmt_s: Interval | None
 
     def per_student(self, vals: Interval) -> Interval:
-        """sum over i' != i of an ordered-pair quantity of shape (P, ...) -> (n, ...)."""
+        """sum over i' != i of an ordered-pair quantity of shape (P, ...) -> (n, ...) (needs n >= 2)."""
         return vals.reshape(self.n, self.n - 1, *vals.shape[1:]).sum(axis=1)
 
 
@@ -152,7 +152,9 @@ def pairs(X: Interval, teacher: Interval | None = None, angles: bool = True) -> 
 
 def teacher_constant(q: Pairs) -> Interval:
     """sum_{j,j'} f(s_j, s_j') (the loss of the zero student, times 2): k/2 + k(k-1)/(2 pi) for the
-    identity teacher, enclosed from the teacher rows otherwise."""
+    identity teacher, enclosed from the teacher rows otherwise.  For a teacher box it also requires
+    every two teacher rows to be proven non-parallel (NotProven otherwise), although f is defined for
+    parallel rows too: a restriction of the formula used, which can make a check fail, never pass."""
     t = q.t
     if q.identity:
         return 0.5 * t + Interval.point(float(t) * (t - 1)) / (q.PI * 2.0) if t > 1 else Interval.point(0.5 * t)
@@ -245,7 +247,7 @@ def _teacher_weights(q: Pairs) -> tuple[Interval, Interval]:
 
 
 def _m_matrix(q: Pairs) -> Interval:
-    """M over the box: M_ii = 1/2 + (sum_{i'} |w_i'| s_ii' - sum_j |s_j| s_ij) / (2 pi |w_i|),
+    """M over the box: M_ii = 1/2 + (sum_{i' != i} |w_i'| s_ii' - sum_j |s_j| s_ij) / (2 pi |w_i|),
     M_ii' = (pi - t_ii') / (2 pi)."""
     n = q.n
     tsum = q.s_t if q.identity else q.tnrm.reshape(1, q.t) * q.s_t
@@ -309,8 +311,9 @@ def _hessian_entries(q: Pairs) -> Interval:
 # ----------------------------------------------------------------------------- Hessian, midpoint-radius
 
 # Every factor used below is at most 2^50 in magnitude (checked), and an entry takes at most
-# 2n + 10 < 2^20 roundings; an underflow adds at most eta/2 = 2^-1075 per rounding, multiplied
-# by at most two further factors: at most 2^20 * 2^-1075 * 2^100 < 2^-900 per entry.
+# 2n + 10 < 2^20 roundings (for n < 2^19; the dense kind allows n <= 200); an underflow adds at
+# most eta/2 = 2^-1075 per rounding, multiplied by at most two further factors: at most
+# 2^20 * 2^-1075 * 2^100 < 2^-900 per entry.
 _MAX_FACTOR = 2.0**50
 _TINY = 2.0**-900
 
@@ -369,7 +372,9 @@ def gram_enclosure(wm, wr, vm, vr) -> tuple[np.ndarray, np.ndarray]:
     vb = _up(va + vr)
     m_ops = wm.shape[1] + 1
 
-    def bmm(coef, left, right):  # fl(sum_l coef[i, l] left[i, l, p] right[i, l, q]), (n, k, k)
+    def bmm(coef, left, right):
+        """fl(sum_l coef[i, l] left[i, l, p] right[i, l, q]) for every i, p, q, shape (n, k, k): one rounded
+        product, then a batched BLAS matmul (any order).  Its rounding error is bounded by the caller."""
         return np.matmul((coef[:, :, None] * left).transpose(0, 2, 1), right)
 
     mid = bmm(wm, vm, vm)
@@ -457,6 +462,10 @@ def _hessian_midrad(q: Pairs) -> SymmetricMidRad:
 
     # ---- off-diagonal blocks: midpoint, by block rows, i < i' only, mirrored
     def off_rows(mid: np.ndarray) -> None:
+        """Write the midpoints of the off-diagonal blocks H_ii' = a I + sigma (x y^T + n m^T), i < i', block
+        row by block row, into ``mid`` and their transposes into the blocks H_i'i, so that ``mid`` stays
+        exactly symmetric.  An entry is x_p (sigma y_q) + n_p (sigma m_q) (+ a on the diagonal) in
+        floating point: its rounding errors are the gamma_6 term of the radius bound."""
         for i in range(n - 1):
             r0, r1 = i * k, (i + 1) * k
             js = slice(i + 1, n)

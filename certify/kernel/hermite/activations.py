@@ -124,20 +124,28 @@ def gelu_raw(n_max: int, prec: int) -> Raw:
 
 
 def sigmoid_acb(z: acb) -> acb:
+    """sigmoid(z) = 1 / (1 + e^{-z}) on an acb ball; a ball containing a pole (z = i pi (2m + 1)) gives a
+    non-finite result (a division by a ball containing 0)."""
     return 1 / (1 + (-z).exp())
 
 
 def sigmoid_prime_acb(z, analytic):
+    """sigmoid'(z) = s (1 - s), s = sigmoid(z): a T6 integrand.  ``analytic`` is ignored: the function
+    is meromorphic, and a ball containing a pole already gives a non-finite value."""
     s = sigmoid_acb(z)
     return s * (1 - s)
 
 
 def tanh_prime_acb(z, analytic):
+    """tanh'(z) = 1 - tanh(z)^2: a T6 integrand (meromorphic; ``analytic`` ignored as in
+    :func:`sigmoid_prime_acb`)."""
     t = z.tanh()
     return 1 - t * t
 
 
 def silu_prime_acb(z, analytic):
+    """SiLU'(z) = s + z s (1 - s), s = sigmoid(z): a T6 integrand (meromorphic; ``analytic`` ignored as
+    in :func:`sigmoid_prime_acb`)."""
     s = sigmoid_acb(z)
     return s + z * s * (1 - s)
 
@@ -172,6 +180,8 @@ def tanh_raw(n_max: int, prec: int) -> Raw:
 
 
 def softplus_acb(z, analytic):
+    """softplus(z) = log(1 + e^z) with the principal logarithm: a T6 integrand that passes ``analytic``
+    to acb.log, so a ball meeting the branch cut gives a non-finite value when holomorphy is asked."""
     return (1 + z.exp()).log(analytic=analytic)
 
 
@@ -226,6 +236,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(name: str) -> Activation:
+    """The activation called ``name``; CertificateError (naming the known ones) otherwise."""
     if name not in ACTIVATIONS:
         raise CertificateError(f"unknown activation {name[:60]!r} (known: {', '.join(ACTIVATIONS)})")
     return ACTIVATIONS[name]

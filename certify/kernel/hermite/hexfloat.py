@@ -14,7 +14,8 @@ number in a hermite-expansion certificate is therefore a string in the C99
     "0x0p+0"                    # zero
 
 Grammar: ``-?0x[0-9a-f](\\.[0-9a-f]{1,13})?p[+-]?[0-9]{1,6}`` (lower case; at
-most 13 fraction digits, i.e. 53 significant bits).  The value is exactly
+most 13 fraction digits: 53 significant bits with the lead digit 0 or 1 that ``float.hex()``
+writes, up to 56 with a larger lead digit, which is accepted too).  The value is exactly
 ``sign * int(digits, 16) * 2**(exponent - 4 * number_of_fraction_digits)``;
 no rounding happens anywhere.  Exponents beyond +-100000 are refused.
 """

@@ -120,9 +120,11 @@ class Enclosure:
 
     @property
     def is_zero(self) -> bool:
+        """True when the claimed interval is exactly [0, 0] (both mantissas are 0)."""
         return self.lo[0] == 0 and self.hi[0] == 0
 
     def show(self, digits: int) -> str:
+        """The interval in decimal with ``digits`` significant digits (display only, at 64 bits)."""
         with working_precision(64):
             return (f"[{hexfloat.to_arb(self.lo).str(digits, radius=False)}, "
                     f"{hexfloat.to_arb(self.hi).str(digits, radius=False)}]")
@@ -139,6 +141,7 @@ class DecayBound:
     beta: Fraction | None = None
 
     def text(self) -> str:
+        """The bound in words with its exact rational constants (it is part of the statement)."""
         if self.form == FORM_EXP:
             return (f"eps(n) <= {rational_str(self.C)} * exp(-({rational_str(self.c)}) * "
                     f"n^({rational_str(self.alpha)}))")
@@ -203,6 +206,9 @@ def check_tight(lo: Pair, hi: Pair, where: str) -> None:
 
 
 def parse_enclosure(value, where: str) -> Enclosure:
+    """A claimed interval [lo, hi] of two hexfloat strings, read exactly (:func:`hexfloat.parse`) and
+    checked by :func:`check_tight` (CertificateError if malformed or lo > hi; NotProven if it contains 0
+    without being [0, 0], or is too wide)."""
     if not isinstance(value, list) or len(value) != 2:
         raise CertificateError(f"{where}: expected an interval [lo, hi] of two hexfloat strings, got {str(value)[:60]}")
     lo = hexfloat.parse(value[0], f"{where}[0]")
@@ -212,6 +218,8 @@ def parse_enclosure(value, where: str) -> Enclosure:
 
 
 def _enclosure_list(claim: dict, key: str, length: int) -> tuple[Enclosure, ...]:
+    """claim.<key>: a list of exactly ``length`` (= N + 1) claimed intervals, each read by
+    :func:`parse_enclosure`."""
     value = require(claim, key, "claim")
     if not isinstance(value, list):
         raise CertificateError(f"field 'claim.{key}' must be a list of {length} intervals")
@@ -221,6 +229,8 @@ def _enclosure_list(claim: dict, key: str, length: int) -> tuple[Enclosure, ...]
 
 
 def _rational(obj: dict, key: str, lo: Fraction | None, hi: Fraction | None, strict_lo: bool) -> Fraction:
+    """claim.decay_bound.<key> as an exact rational, > lo (``strict_lo``) or >= lo, and <= hi, for the
+    bounds given; CertificateError otherwise."""
     value = as_rational(require(obj, key, "claim.decay_bound"), f"claim.decay_bound.{key}")
     if lo is not None and (value <= lo if strict_lo else value < lo):
         raise CertificateError(f"claim.decay_bound.{key} must be {'>' if strict_lo else '>='} {lo}, got {value}")
@@ -255,6 +265,9 @@ def parse_decay_bound(claim: dict) -> DecayBound:
 
 
 def _contains(claimed: Enclosure, ball: arb, where: str) -> None:
+    """Prove that the claimed interval contains the true value, given a ball ``ball`` that contains it: a
+    claimed [0, 0] needs the ball to be exactly 0; otherwise the ball must be finite and lo <= every
+    point of it <= hi (arb's certain comparisons).  NotProven otherwise."""
     if claimed.is_zero:
         if ball.is_zero():
             return
@@ -319,6 +332,10 @@ class HermiteExpansion(ClaimKind):
     cli_module = "certify.hermite.cli"
 
     def parse(self, cert: dict) -> HermiteClaim:
+        """Validate the claim: the activation (known), normalized, degree >= 0 and method.precision_bits
+        >= 64, with the route's resource limits checked before anything of size N is read; the fixed
+        basis and number-format strings; the decay bound; and the N + 1 claimed intervals of each list
+        (CertificateError; NotProven for an interval that is too wide or contains 0 without being [0, 0])."""
         claim = get_object(cert, "claim")
         act = get_activation(get_str(claim, "activation", "claim"))
         normalized = get_bool(claim, "normalized", "claim")
@@ -348,6 +365,7 @@ class HermiteExpansion(ClaimKind):
         )
 
     def statement(self, c: HermiteClaim) -> str:
+        """The claim in words (:func:`statement`); claim.statement must equal it."""
         return statement(c.activation.formula, c.normalized, c.degree, c.decay)
 
     def check(self, c: HermiteClaim) -> Proven:
@@ -387,6 +405,8 @@ class HermiteExpansion(ClaimKind):
         return Proven(summary, bounds)
 
     def describe(self, c: HermiteClaim) -> str:
+        """Activation, degree, precision hint, the claimed moments, the decay bound and a table of a_n and
+        eps(n) at selected n, for ``certify show`` (no checking)."""
         n = c.degree
         lines = [
             f"activation: {c.activation.name}  ({c.activation.formula})"

@@ -61,6 +61,7 @@ def working_precision(prec: int):
 
 
 def finite(x: arb, what: str) -> arb:
+    """``x`` itself when the ball is finite; NotProven naming ``what`` otherwise."""
     if not x.is_finite():
         raise NotProven(f"non-finite enclosure of {what}")
     return x
@@ -222,6 +223,8 @@ def integrate_pieces(pieces: Sequence[Piece], weight: Callable, cut: int, prec: 
             continue
 
         def integrand(z, analytic, f=f):
+            """f(z, analytic) * weight(z): the integrand handed to acb.integral; f reports non-holomorphy (T6),
+            and the callers' weight is entire."""
             return f(z, analytic) * weight(z)
 
         value = acb.integral(integrand, lo, hi, abs_tol=arb((1, -(prec + 40))))

@@ -124,10 +124,15 @@ class _Reader:
     """Exact rationals, counted against the per-number and total size limits before conversion."""
 
     def __init__(self) -> None:
+        """Start with no characters counted."""
         self.total = 0
         self.long = 0  # characters of rationals longer than 12 characters or with a denominator > 9999
 
     def rational(self, value: Any, where: str) -> Fraction:
+        """An exact rational (:func:`as_rational`), its size counted first: its characters (for a JSON
+        integer, an upper bound of its decimal digits) against MAX_DIGITS, the running total against
+        MAX_TOTAL_DIGITS and, unless it is short (at most 12 characters, at most 4 after a "/"), the total
+        of the long ones against MAX_LONG_DIGITS.  CertificateError when a limit is exceeded."""
         if isinstance(value, str):
             size = len(value)
             short = size <= 12 and len(value.partition("/")[2]) <= 4
@@ -164,9 +169,12 @@ class _SturmBudget:
     """The Sturm work of one check, bounded before each Sturm sequence is computed."""
 
     def __init__(self) -> None:
+        """Start with no Sturm work used."""
         self.used = 0
 
     def __call__(self, p: Poly) -> None:
+        """Charge sturm_work(p) before p's Sturm sequence is computed; CertificateError once the total
+        exceeds MAX_STURM_WORK."""
         self.used += sturm_work(p)
         if self.used > MAX_STURM_WORK:
             raise CertificateError(f"the curve's polynomials exceed this checker's Sturm work limit "
@@ -209,6 +217,7 @@ class KktClaim:
 
     @property
     def n(self) -> int:
+        """The number of examples."""
         return len(self.data.y)
 
 
@@ -216,6 +225,8 @@ class Instance:
     """theta* on the data, with its exact squared norm and margins (computed once)."""
 
     def __init__(self, network: Network, data: Data, theta: tuple[Fraction, ...]):
+        """Keep the instance and compute ||theta*||^2 and the margins y_i N_theta*(x_i), exactly (relu signs
+        decided exactly)."""
         self.network = network
         self.data = data
         self.theta = list(theta)
@@ -224,9 +235,11 @@ class Instance:
 
     @property
     def n(self) -> int:
+        """The number of examples."""
         return len(self.data.y)
 
     def require_feasible(self) -> None:
+        """NotProven unless every margin y_i N_theta*(x_i) is >= 1 (theta* is feasible for (P))."""
         for i, q in enumerate(self.margins):
             if q < 1:
                 raise NotProven(f"theta* is not feasible: margin y_{i} N(x_{i}) = {_q(q)} < 1")
@@ -236,6 +249,10 @@ class Instance:
 
 
 def _parse_kkt_point(net: Network, c: KktClaim, ev: Any, read: _Reader) -> KktPointEvidence:
+    """evidence.kkt_point: one rational multiplier per example (their signs are checked by
+    :func:`prove_kkt_point`) and optional Clarke choices {example, neuron, value}: two_layer_relu
+    only, at most examples x width of them, indices in range, value in [0, 1], at most one per
+    (example, neuron).  CertificateError otherwise."""
     ctx = "evidence.kkt_point"
     only_fields(ev, ("multipliers", "clarke_choices"), ctx)
     raw = require(ev, "multipliers", ctx)
@@ -269,6 +286,9 @@ def _parse_kkt_point(net: Network, c: KktClaim, ev: Any, read: _Reader) -> KktPo
 
 
 def _parse_curve(net: Network, c: KktClaim, ev: Any, read: _Reader) -> CurveEvidence:
+    """evidence.not_local_optimum: a rational t0 > 0 and the curve theta(t), one polynomial per parameter
+    (1 to MAX_CURVE_DEGREE + 1 rational coefficients each), within the curve-degree and evaluation
+    limits.  CertificateError otherwise."""
     ctx = "evidence.not_local_optimum"
     only_fields(ev, ("curve", "t0"), ctx)
     t0 = read.rational(require(ev, "t0", ctx), f"{ctx}.t0")
@@ -284,12 +304,15 @@ def _parse_curve(net: Network, c: KktClaim, ev: Any, read: _Reader) -> CurveEvid
 
 
 def _parse_better(net: Network, c: KktClaim, ev: Any, read: _Reader) -> BetterPointEvidence:
+    """evidence.not_global_optimum: the point theta', a rational parameter object of the architecture."""
     ctx = "evidence.not_global_optimum"
     only_fields(ev, ("point",), ctx)
     return BetterPointEvidence(tuple(net.parse_params(require(ev, "point", ctx), f"{ctx}.point", read.rational)))
 
 
 def _parse_dual(net: Network, c: KktClaim, ev: Any, read: _Reader) -> SvmDualEvidence:
+    """evidence.global_optimum (fully_connected_linear only): one rational alpha_i per example (their
+    signs are checked by :func:`prove_global_optimum`).  CertificateError otherwise."""
     ctx = "evidence.global_optimum"
     if not net.svm_global_optimum:
         raise CertificateError(f"{ctx}: the global-optimality certificate applies only to fully_connected_linear "
@@ -330,6 +353,8 @@ def prove_kkt_point(inst: Instance, ev: KktPointEvidence) -> tuple[str, dict]:
                             f"but the margin is {_q(qi)} != 1")
 
     def choice(i: int, j: int) -> Fraction:
+        """relu'(0) for neuron j on example i, whose pre-activation is exactly 0: the certificate's choice;
+        CertificateError if none is stated."""
         if (i, j) not in ev.choices:
             raise CertificateError(f"evidence.kkt_point.clarke_choices: no choice of relu'(0) stated for example "
                                    f"{i}, neuron {j} (its pre-activation is exactly 0 and lambda_{i} > 0)")
@@ -476,6 +501,10 @@ class KktMaxMargin(ClaimKind):
     cli_module = "certify.kkt.cli"
 
     def parse(self, cert: dict) -> KktClaim:
+        """Validate the architecture and its parameter count, the data (examples x parameters limited before
+        it is read), theta*, claim.proves (a non-empty list of distinct known properties) and the evidence
+        of exactly those properties; every rational is counted against the size limits as it is read, and
+        the parameters x long-rationals limit is checked last.  CertificateError otherwise."""
         claim = get_object(cert, "claim")
         net = parse_network(require(claim, "architecture", "claim"), "claim.architecture",
                             MAX_INPUT_DIM, MAX_WIDTH, MAX_DEPTH)
@@ -506,6 +535,8 @@ class KktMaxMargin(ClaimKind):
         return KktClaim(net, data, theta, tuple(proves), parsed)
 
     def statement(self, c: KktClaim) -> str:
+        """The claim in words: problem (P) on the data, the network formula, and exactly the properties of
+        claim.proves (in the order of CLAIMS); claim.statement must equal it."""
         props = [PROPERTIES[p] for p in CLAIMS if p in c.proves]
         said = props[0] if len(props) == 1 else ", ".join(props[:-1]) + " and " + props[-1]
         return (f"For the max-margin problem (P): minimize 1/2 ||theta||^2 subject to y_i N_theta(x_i) >= 1 for "
@@ -513,9 +544,12 @@ class KktMaxMargin(ClaimKind):
                 f"theta* of claim.point {said}.")
 
     def check(self, c: KktClaim) -> Proven:
+        """Prove every property of claim.proves (:func:`prove`)."""
         return prove(c)
 
     def describe(self, c: KktClaim) -> str:
+        """Network, data, ||theta*||^2 and the first 12 margins (computed exactly), the claimed properties,
+        t0 and the first 12 multipliers when given, for ``certify show`` (nothing is proven)."""
         margins = c.network.margins(list(c.theta), c.data)
         lines = [f"network: {c.network.describe()} ({c.network.n_params} parameters)",
                  f"data:    {c.n} examples in dimension {c.network.input_dim} "

@@ -39,6 +39,7 @@ Choice = Callable[[int, int], Fraction]
 
 
 def dot(a: list, b: list):
+    """sum_i a_i b_i, exactly (Fractions or Polys; zip stops at the shorter list)."""
     acc = Fraction(0)
     for p, q in zip(a, b):
         acc = acc + p * q
@@ -46,6 +47,7 @@ def dot(a: list, b: list):
 
 
 def norm_sq(flat: list):
+    """sum_i p_i^2, exactly: ||theta||^2 of a flat parameter list (Fractions or Polys)."""
     acc = Fraction(0)
     for p in flat:
         acc = acc + p * p
@@ -53,6 +55,8 @@ def norm_sq(flat: list):
 
 
 def exact_sign(z: Any, i: int, j: int) -> int:
+    """The sign (+1, 0 or -1) of the exact rational z; ``i`` and ``j`` (example, neuron) are unused here
+    (a SignFn receives them for the messages of :func:`curve_sign`)."""
     return (z > 0) - (z < 0)
 
 
@@ -60,6 +64,9 @@ def curve_sign(t0: Fraction, budget: Callable[[Poly], None] | None = None) -> Si
     """Sign of a pre-activation polynomial on (0, t0] (NotProven if it changes)."""
 
     def sign(z: Poly, i: int, j: int) -> int:
+        """The constant sign on (0, t0] of the pre-activation polynomial z of neuron j on example i (0 for
+        the zero polynomial), after charging its Sturm work to ``budget``; NotProven if z has a root in
+        (0, t0]."""
         z = Poly.lift(z)
         if budget is not None:
             budget(z)
@@ -86,6 +93,8 @@ def matrix(value: Any, rows: int, cols: int, where: str, leaf: Leaf) -> list:
 
 
 def vector(value: Any, n: int, where: str, leaf: Leaf) -> list:
+    """A list of exactly ``n`` leaves, each read by ``leaf``; CertificateError on a wrong type or
+    length."""
     if not isinstance(value, list) or len(value) != n:
         raise CertificateError(f"{where}: expected a list of {n} entries, got "
                                f"{'length ' + str(len(value)) if isinstance(value, list) else type(value).__name__}")
@@ -143,14 +152,17 @@ class Network:
     # sizes, for the resource limits (read before any parameter is parsed)
     @property
     def n_params(self) -> int:
+        """The number of parameters: the length of the flat list."""
         raise NotImplementedError
 
     @property
     def homogeneity(self) -> int:
+        """The degree L with N_{c theta} = c^L N_theta for every c > 0."""
         raise NotImplementedError
 
     @property
     def n_layers(self) -> int:
+        """The number of layers of parameters (2 unless a subclass says otherwise)."""
         return 2
 
     @property
@@ -159,15 +171,20 @@ class Network:
         return self.input_dim
 
     def describe(self) -> str:
+        """The architecture in a few words (summaries, ``certify show``)."""
         raise NotImplementedError
 
     def formula(self) -> str:
+        """N_theta in words, as the statement names it."""
         raise NotImplementedError
 
     def parse_params(self, obj: Any, ctx: str, leaf: Leaf) -> list:
+        """The flat parameter list of the parameter object ``obj`` (unknown fields rejected, shapes checked),
+        each entry read by ``leaf``; CertificateError otherwise."""
         raise NotImplementedError
 
     def param_name(self, p: int) -> str:
+        """The name of flat parameter ``p`` (e.g. "w[0][1]"), for messages."""
         raise NotImplementedError
 
     def outputs(self, flat: list, data: Data, sign: SignFn = exact_sign) -> list:
@@ -199,41 +216,54 @@ class TwoLayerRelu(Network):
 
     @classmethod
     def parse(cls, obj: dict, d: int, ctx: str, max_width: int, max_depth: int) -> "TwoLayerRelu":
+        """The architecture object's ``width`` (1 <= width <= max_width), for input dimension d; max_depth
+        is not used."""
         return cls(d, get_int(obj, "width", ctx, lo=1, hi=max_width))
 
     @property
     def n_params(self) -> int:
+        """width * (d + 1): w (width x d), then v (width)."""
         return self.width * (self.input_dim + 1)
 
     @property
     def homogeneity(self) -> int:
+        """2: N is homogeneous of degree 2 in (w, v)."""
         return 2
 
     @property
     def widest(self) -> int:
+        """max(d, width)."""
         return max(self.input_dim, self.width)
 
     def describe(self) -> str:
+        """The architecture in a few words."""
         return f"two-layer ReLU network, d={self.input_dim}, width {self.width}"
 
     def formula(self) -> str:
+        """N_theta in words, with d and the width, as the statement names it."""
         return (f"the two-layer ReLU network N_theta(x) = sum_j v_j relu(w_j . x) without biases, input dimension "
                 f"{self.input_dim}, width {self.width}, theta = (w, v)")
 
     def parse_params(self, obj: Any, ctx: str, leaf: Leaf) -> list:
+        """The parameters {"w": width x d, "v": width}, flattened as w row by row, then v."""
         only_fields(obj, ("w", "v"), ctx)
         return (matrix(require(obj, "w", ctx), self.width, self.input_dim, f"{ctx}.w", leaf)
                 + vector(require(obj, "v", ctx), self.width, f"{ctx}.v", leaf))
 
     def param_name(self, p: int) -> str:
+        """The name "w[j][k]" or "v[j]" of flat parameter p."""
         d = self.input_dim
         return f"w[{p // d}][{p % d}]" if p < self.width * d else f"v[{p - self.width * d}]"
 
     def pre_activation(self, flat: list, j: int, x: tuple):
+        """w_j . x, exactly, for the parameters ``flat`` and the example x."""
         d = self.input_dim
         return dot(flat[j * d:(j + 1) * d], x)
 
     def outputs(self, flat: list, data: Data, sign: SignFn = exact_sign) -> list:
+        """N_theta(x_i) = sum_j v_j relu(w_j . x_i) for every example, exactly: relu(z) is z when
+        ``sign(z, i, j)`` > 0, else 0 (the exact sign for rationals; for a curve, a sign proven constant
+        on (0, t0], so the output there is the polynomial returned)."""
         m, d = self.width, self.input_dim
         w = [flat[j * d:(j + 1) * d] for j in range(m)]
         v = flat[m * d:]
@@ -286,28 +316,36 @@ class DiagonalLinear(_DepthL, Network):
 
     @classmethod
     def parse(cls, obj: dict, d: int, ctx: str, max_width: int, max_depth: int) -> "DiagonalLinear":
+        """The architecture object's ``depth`` (2 <= depth <= max_depth), for input dimension d; max_width is
+        not used."""
         return cls(d, get_int(obj, "depth", ctx, lo=2, hi=max_depth))
 
     @property
     def n_params(self) -> int:
+        """depth * d: the rows u_1, ..., u_L."""
         return self.depth * self.input_dim
 
 
     def describe(self) -> str:
+        """The architecture in a few words."""
         return f"diagonal linear network, d={self.input_dim}, depth {self.depth}"
 
     def formula(self) -> str:
+        """N_theta in words, with d and L, as the statement names it."""
         return (f"the diagonal linear network N_theta(x) = sum_k u_1k ... u_Lk x_k, input dimension "
                 f"{self.input_dim}, depth L = {self.depth}, theta = u")
 
     def parse_params(self, obj: Any, ctx: str, leaf: Leaf) -> list:
+        """The parameters {"u": depth x d}, flattened row by row."""
         only_fields(obj, ("u",), ctx)
         return matrix(require(obj, "u", ctx), self.depth, self.input_dim, f"{ctx}.u", leaf)
 
     def param_name(self, p: int) -> str:
+        """The name "u[l][k]" of flat parameter p."""
         return f"u[{p // self.input_dim}][{p % self.input_dim}]"
 
     def end_to_end(self, flat: list) -> list:
+        """beta_k = u_1k u_2k ... u_Lk, exactly (N(x) = beta . x)."""
         d = self.input_dim
         beta = []
         for k in range(d):
@@ -318,6 +356,8 @@ class DiagonalLinear(_DepthL, Network):
         return beta
 
     def gradient(self, flat: list, x: tuple, i: int, choice: Choice) -> list:
+        """The gradient of the polynomial map theta -> N_theta(x): dN/du_lk = x_k prod_{m != l} u_mk, in the
+        flat order (``i`` and ``choice`` are not used)."""
         d, L = self.input_dim, self.depth
         g = []
         for l in range(L):
@@ -342,6 +382,8 @@ class FullyConnectedLinear(_DepthL, Network):
 
     @classmethod
     def parse(cls, obj: dict, d: int, ctx: str, max_width: int, max_depth: int) -> "FullyConnectedLinear":
+        """The architecture object's ``depth`` (2 <= depth <= max_depth) and ``hidden_widths`` (depth - 1
+        integers in [1, max_width]), for input dimension d; CertificateError otherwise."""
         depth = get_int(obj, "depth", ctx, lo=2, hi=max_depth)
         hw = require(obj, "hidden_widths", ctx)
         if not isinstance(hw, list) or len(hw) != depth - 1:
@@ -359,22 +401,28 @@ class FullyConnectedLinear(_DepthL, Network):
 
     @property
     def n_params(self) -> int:
+        """The total number of entries of W_1, ..., W_L."""
         return sum(r * c for r, c in self.layer_shapes)
 
 
     @property
     def widest(self) -> int:
+        """max(d, hidden widths)."""
         return max((self.input_dim,) + self.hidden_widths)
 
     def describe(self) -> str:
+        """The architecture in a few words."""
         return (f"fully-connected linear network, d={self.input_dim}, depth {self.depth}, "
                 f"hidden widths {list(self.hidden_widths)}")
 
     def formula(self) -> str:
+        """N_theta in words, with d, L and the hidden widths, as the statement names it."""
         return (f"the fully-connected linear network N_theta(x) = W_L ... W_1 x, input dimension {self.input_dim}, "
                 f"depth L = {self.depth}, hidden widths {list(self.hidden_widths)}, theta = (W_1, ..., W_L)")
 
     def parse_params(self, obj: Any, ctx: str, leaf: Leaf) -> list:
+        """The parameters {"W": [W_1, ..., W_L]} with the shapes of :attr:`layer_shapes`, flattened matrix
+        by matrix, row by row."""
         only_fields(obj, ("W",), ctx)
         layers = require(obj, "W", ctx)
         if not isinstance(layers, list) or len(layers) != self.depth:
@@ -385,6 +433,7 @@ class FullyConnectedLinear(_DepthL, Network):
         return flat
 
     def param_name(self, p: int) -> str:
+        """The name "W[l][r][c]" of flat parameter p (0-based l; "#p" if p is out of range)."""
         off = 0
         for l, (rows, cols) in enumerate(self.layer_shapes):
             if p < off + rows * cols:
@@ -394,6 +443,7 @@ class FullyConnectedLinear(_DepthL, Network):
         return f"#{p}"
 
     def layers(self, flat: list) -> list[list[list]]:
+        """The flat list cut into the matrices W_1, ..., W_L (each a list of rows)."""
         out, off = [], 0
         for rows, cols in self.layer_shapes:
             out.append([flat[off + r * cols:off + (r + 1) * cols] for r in range(rows)])
@@ -401,6 +451,7 @@ class FullyConnectedLinear(_DepthL, Network):
         return out
 
     def end_to_end(self, flat: list) -> list:
+        """beta = (W_L ... W_1)^T as a list of d exact values (N(x) = beta . x)."""
         mats = self.layers(flat)
         row = mats[-1][0]  # W_L is 1 x h_{L-1}
         for W in reversed(mats[:-1]):
@@ -408,6 +459,9 @@ class FullyConnectedLinear(_DepthL, Network):
         return row
 
     def gradient(self, flat: list, x: tuple, i: int, choice: Choice) -> list:
+        """The gradient of the polynomial map theta -> N_theta(x), exactly: dN/dW_l[r][c] =
+        (W_L ... W_(l+1))[r] (W_(l-1) ... W_1 x)[c], in the flat order (``i`` and ``choice`` are not
+        used)."""
         mats = self.layers(flat)
         L = self.depth
         # below[l] = W_l ... W_1 x (below[0] = x);  above[l] = W_L ... W_{l+2} as a row (length h_{l+1})

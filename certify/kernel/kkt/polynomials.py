@@ -47,6 +47,9 @@ class Poly:
     __slots__ = ("c",)
 
     def __init__(self, coeffs: Iterable[Number] = ()):
+        """The polynomial sum_i coeffs[i] t^i; each coefficient is converted to a Fraction exactly (a float
+        would be taken at its exact binary value: callers pass ints and Fractions), trailing zeros
+        removed."""
         c = [Fraction(a) for a in coeffs]
         while c and c[-1] == 0:
             c.pop()
@@ -55,9 +58,11 @@ class Poly:
     # ------------------------------------------------------------ basics
     @staticmethod
     def const(a: Number) -> "Poly":
+        """The constant polynomial a."""
         return Poly((a,))
 
     def is_zero(self) -> bool:
+        """True for the zero polynomial (no coefficients)."""
         return not self.c
 
     @property
@@ -66,18 +71,25 @@ class Poly:
         return len(self.c) - 1
 
     def __repr__(self) -> str:
+        """The coefficients as exact strings, ascending powers, for debugging."""
         return f"Poly({[str(a) for a in self.c]})"
 
     def __eq__(self, other) -> bool:
+        """Equal coefficient tuples; an int or Fraction compares as a constant polynomial, anything else is
+        unequal."""
         if isinstance(other, (int, Fraction)):
             other = Poly.const(other)
         return isinstance(other, Poly) and self.c == other.c
 
     def __hash__(self) -> int:
+        """The hash of the coefficient tuple (equal polynomials hash equally; a constant Poly and the equal
+        int need not)."""
         return hash(self.c)
 
     @staticmethod
     def lift(x) -> "Poly":
+        """``x`` as a Poly: x itself, or the constant polynomial of an int or Fraction; a bool, a float or
+        anything else raises TypeError (no inexact number enters through an operator)."""
         if isinstance(x, Poly):
             return x
         if isinstance(x, (int, Fraction)) and not isinstance(x, bool):
@@ -86,6 +98,7 @@ class Poly:
 
     # ------------------------------------------------------------ ring operations
     def __add__(self, other) -> "Poly":
+        """The exact sum (an int or Fraction operand is lifted to a constant)."""
         o = Poly.lift(other)
         n = max(len(self.c), len(o.c))
         a = self.c + (Fraction(0),) * (n - len(self.c))
@@ -95,15 +108,19 @@ class Poly:
     __radd__ = __add__
 
     def __neg__(self) -> "Poly":
+        """The negated polynomial."""
         return Poly(-x for x in self.c)
 
     def __sub__(self, other) -> "Poly":
+        """The exact difference self - other."""
         return self + (-Poly.lift(other))
 
     def __rsub__(self, other) -> "Poly":
+        """The exact difference other - self."""
         return Poly.lift(other) - self
 
     def __mul__(self, other) -> "Poly":
+        """The exact product (schoolbook multiplication; an int or Fraction operand is lifted)."""
         o = Poly.lift(other)
         if not self.c or not o.c:
             return Poly()
@@ -126,6 +143,7 @@ class Poly:
         return acc
 
     def derivative(self) -> "Poly":
+        """The derivative d/dt, exactly."""
         return Poly(i * a for i, a in enumerate(self.c) if i > 0)
 
     def rem(self, divisor: "Poly") -> "Poly":
@@ -155,6 +173,7 @@ class Poly:
 
 
 def _to_flint(p: Poly) -> fmpq_poly:
+    """The same polynomial as a python-flint ``fmpq_poly`` (exact)."""
     return fmpq_poly([fmpq(a.numerator, a.denominator) for a in p.c])
 
 
@@ -204,6 +223,8 @@ def sturm_work(p: Poly) -> int:
 
 
 def sign_changes(seq: list[fmpz_poly], t: Number) -> int:
+    """V(t) of Sturm's theorem: the number of sign changes of the sequence evaluated exactly at the
+    rational t, zeros dropped."""
     t = Fraction(t)
     at = fmpq(t.numerator, t.denominator)
     signs = [v > 0 for v in (p(at) for p in seq) if v != 0]

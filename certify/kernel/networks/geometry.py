@@ -77,6 +77,10 @@ def triangulate(points: list[tuple], rows: list[tuple], budget: list[int]) -> li
     memo: dict = {}
 
     def faces(S: frozenset, dim: int) -> list[tuple[int, ...]]:
+        """Simplices (tuples of dim + 1 point indices) triangulating the face conv(S) of dimension ``dim`` by
+        pulling its lowest-index point v0: v0 joined to the triangulations of the (dim - 1)-faces that
+        rows of P cut out of S and that do not contain v0.  Memoized; each new (S, dim) charges
+        len(rows) + 1 to ``budget`` (CertificateError when it is exhausted)."""
         key = (S, dim)
         if key in memo:
             return memo[key]

@@ -118,6 +118,11 @@ class ReluNetworkExact(ClaimKind):
     cli_module = "certify.networks.cli"
 
     def parse(self, cert: dict) -> Claim:
+        """Validate network, target, domain and property, and their combination (a region count has target
+        'none' and d <= 4; affine pieces need d = 1; l2_error the unit cube), then the proof, every size
+        limit checked before its entries are read: a split tree (d <= 8, leaves x work, path rows, vertex
+        rows) or a modular proof ('equals' with max, min, median or an order statistic only).
+        CertificateError otherwise."""
         claim = get_object(cert, "claim")
         read = Reader()
         net = O.parse_network(require(claim, "network", "claim"), "claim.network", read)
@@ -160,6 +165,9 @@ class ReluNetworkExact(ClaimKind):
         return Claim(net, target, domain, prop, number, proof)
 
     def statement(self, c: Claim) -> str:
+        """The claim in words for the property (N = T on D, |N - T| <= epsilon on D, the number of activation
+        regions or of maximal affine pieces, or the exact squared L2 error on [0, 1]^d); claim.statement
+        must equal it."""
         d = c.net.d
         head = f"The ReLU network N of claim.network ({c.net.size_text()}, exact rational weights, one output)"
         dom = c.domain.text(d)
@@ -178,6 +186,10 @@ class ReluNetworkExact(ClaimKind):
                 f"(the squared L2 error under the uniform distribution on [0, 1]^{d}).")
 
     def check(self, c: Claim) -> Proven:
+        """Decide the claim: a modular proof by Theorem B (N = T on all of R^d); a split tree by Theorem A at
+        every node, then, for the property, the count of regions (a witness per leaf pattern) or of affine
+        pieces compared with the claimed number, or the total volume of the leaves' simplices (exactly 1)
+        and the integral compared with the claimed value.  NotProven otherwise."""
         if isinstance(c.proof, Modular):
             info = check_modular(c.net, c.target, c.proof)
             return Proven(f"N = {c.target.text(c.net.d)} on R^{c.net.d} ({c.net.size_text()}; modular: "
@@ -214,6 +226,8 @@ class ReluNetworkExact(ClaimKind):
                       f"{result['leaves']} leaves, {len(c.proof.nodes)} nodes)", bounds)
 
     def describe(self, c: Claim) -> str:
+        """Network size, target, domain, property (with its number) and the size of the proof, for
+        ``certify show`` (no checking)."""
         lines = [f"network:  {c.net.size_text()}, {c.net.n_hidden} hidden neurons",
                  f"target:   {c.target.text(c.net.d)}",
                  f"domain:   {c.domain.text(c.net.d)}",

@@ -5,9 +5,10 @@ python-flint and the kernel core.  No floating point anywhere.
 
 * An *affine form* over x in Q^d is a tuple of d + 1 fmpq: coefficients, then the constant.
 * A *row* is a pair (a, b) of a d-tuple and a constant: the half-space a.x <= b.
-* :class:`Network` holds the layers (W_l, b_l); :meth:`Network.forms` gives, for a sign
-  pattern, the affine pre-activations Z_l of Lemma 1 (layer by layer, so that the signs of
-  a layer can be proven before the next layer is formed).
+* :class:`Network` holds the layers (W_l, b_l); :meth:`Network.cell_map` forms the affine
+  pre-activations Z_l of Lemma 1 layer by layer from the signs already decided, has the sign of
+  every neuron of a layer proven (a callback) before the next layer is formed, and returns the
+  affine map of the output on the cell.
 * :class:`Target` is the k-th smallest of affine forms (max, min, median, order
   statistics, |x_1|, an affine function), another network, or nothing.
 * :class:`Domain` is R^d, a box or a polytope, given by its domain rows.
@@ -45,6 +46,7 @@ class Reader:
     """Reads exact rationals as fmpq, counting characters against the per-number and total limits."""
 
     def __init__(self) -> None:
+        """Start with no characters counted."""
         self.total = 0
 
     def rational(self, value: Any, where: str) -> fmpq:
@@ -107,6 +109,9 @@ class Network:
     """A ReLU network: layers (W_l, b_l), ReLU after every layer but the last, one output."""
 
     def __init__(self, d: int, layers: list[tuple[tuple, tuple]]):
+        """Keep the input dimension d and the parsed layers [(W rows, b)] (shapes already checked by
+        :func:`parse_network`), with the widths n_1, ..., n_K (n_K = 1), the hidden widths, their sum
+        and every W_l as an exact ``fmpq_mat``."""
         self.d = d
         self.layers = layers  # [(W rows, b)]
         self.widths = [len(b) for _, b in layers]  # n_1, ..., n_K (n_K = 1)
@@ -306,6 +311,7 @@ class Domain:
 
     @property
     def unit_cube(self) -> bool:
+        """True when D is the box [0, 1]^d."""
         return self.type == "box" and all(lo == 0 and hi == 1 for lo, hi in self.box)
 
 

@@ -52,6 +52,7 @@ class Tree:
 
     @property
     def leaves(self) -> int:
+        """The number of leaf nodes."""
         return sum(1 for n in self.nodes if n[0] == "leaf")
 
 
@@ -75,6 +76,7 @@ def parse_multiplier(value: Any, where: str, read: Reader) -> Mult:
 
 
 def _multipliers(value: Any, where: str, read: Reader) -> tuple:
+    """A list of at most 100 000 multipliers, each read by :func:`parse_multiplier`."""
     if not isinstance(value, list):
         raise CertificateError(f"{where}: expected a list of multipliers")
     within_limit(len(value), 100_000, f"{where}: number of multipliers")
@@ -82,6 +84,7 @@ def _multipliers(value: Any, where: str, read: Reader) -> tuple:
 
 
 def _points(value: Any, d: int, where: str, read: Reader, limit: int) -> tuple:
+    """A non-empty list of at most ``limit`` points of Q^d (exact rationals)."""
     if not isinstance(value, list) or not value:
         raise CertificateError(f"{where}: expected a non-empty list of points")
     within_limit(len(value), limit, f"{where}: number of points")
@@ -89,6 +92,8 @@ def _points(value: Any, d: int, where: str, read: Reader, limit: int) -> tuple:
 
 
 def _string(leaf: dict, key: str, at: str, chars: str) -> str:
+    """Field ``key`` of a leaf: a string of the characters in ``chars`` only (its length is checked
+    later); CertificateError otherwise."""
     s = require(leaf, key, at)
     if not isinstance(s, str) or any(c not in chars for c in s):
         raise CertificateError(f"{at}.{key} must be a string of the characters {' '.join(chars)}")
@@ -96,7 +101,7 @@ def _string(leaf: dict, key: str, at: str, chars: str) -> str:
 
 
 def parse_leaf(obj: Any, d: int, at: str, read: Reader) -> Leaf:
-    """A leaf's fields (their lengths are checked against the networks by :func:`check_tree`)."""
+    """A leaf's fields (their lengths are checked against the networks by :meth:`Check.leaf_maps`)."""
     only_fields(obj, LEAF_FIELDS, at)
     signs = _string(obj, "signs", at, "+-")
     proofs = _multipliers(require(obj, "sign_proofs", at), f"{at}.sign_proofs", read)
@@ -195,10 +200,12 @@ def prove_nonpositive(rows: list, y: Mult, g: tuple, where: str) -> None:
 
 
 def neg(g: tuple) -> tuple:
+    """-g, entry by entry (an affine form, or the coefficients of a row)."""
     return tuple(-v for v in g)
 
 
 def sub(f: tuple, g: tuple) -> tuple:
+    """f - g, entry by entry (affine forms)."""
     return tuple(p - q for p, q in zip(f, g))
 
 
@@ -207,6 +214,9 @@ class Check:
 
     def __init__(self, net: Network, target: Target, domain: Domain, prop: str, epsilon: fmpq | None = None,
                  where: str = "proof.nodes"):
+        """The check of ``prop`` for N against ``target`` on ``domain`` (``epsilon`` for 'within'; ``where``
+        names the nodes in messages).  Every leaf states n_signs signs: the hidden neurons of N, then
+        those of a target network."""
         self.net, self.target, self.domain, self.prop, self.epsilon = net, target, domain, prop, epsilon
         self.where = where
         self.n_signs = net.n_hidden + (target.network.n_hidden if target.type == "network" else 0)
@@ -218,7 +228,12 @@ class Check:
                                    f"({self.n_signs}), got {len(leaf.signs)} and {len(leaf.sign_proofs)}")
 
         def active(offset: int):
+            """The ``active`` callback of :meth:`Network.cell_map` for a network whose hidden neurons start at
+            ``offset`` in the leaf's signs."""
             def prove(k: int, z: tuple) -> bool:
+                """Prove the leaf's sign of hidden neuron offset + k on the leaf's region from its sign_proofs
+                multiplier (Lemma 2): z <= 0 for '-', -z <= 0 for '+'; NotProven otherwise.  Returns True for '+'
+                (relu(z) = z there) and False for '-' (relu(z) = 0)."""
                 s = leaf.signs[offset + k]
                 prove_nonpositive(rows, leaf.sign_proofs[offset + k], z if s == "-" else neg(z),
                                   f"{at}: sign {s} of hidden neuron {offset + k}")
@@ -339,6 +354,7 @@ class Check:
 
 
 def _fmt(form: tuple | None) -> str:
+    """An affine form as short text (its first 6 entries) for messages; "none" for None."""
     if form is None:
         return "none"
     return "(" + ", ".join(q_str(v) for v in form[:6]) + (", ..." if len(form) > 6 else "") + ")"

@@ -101,6 +101,7 @@ def rational_enclosure(x: Fraction) -> Interval:
 
 
 def _positive(obj: dict, key: str, hi: float) -> float:
+    """claim.<key> as a finite binary64 value in (0, hi]; CertificateError otherwise."""
     v = get_binary64(obj, key, "claim")
     if not (0.0 < v <= hi):
         raise CertificateError(f"claim.{key} must be in (0, {hi!r}], got {v!r}")
@@ -206,6 +207,11 @@ class OneMoreNeuron(ClaimKind):
 
     # ------------------------------------------------------------------ parse
     def parse(self, cert: dict) -> OneMoreNeuronClaim:
+        """Validate the embedded ``minimum`` first (kind relu-spurious-minimum, or the symmetric kind claiming
+        a minimum; parsed by the kernel's envelope policy on a private deep copy, with its own limits),
+        then n and k (equal to the minimum's), neuron (a row of the dense point, or a block of the
+        symmetric one), alpha in (0, 1), t0 in (0, 1], norm_margin (null, or in (0, k]), split_margin in
+        (0, 1/2] and the optional same_dimension (dense minimum only).  CertificateError otherwise."""
         claim = get_object(cert, "claim")
         minimum = get_object(cert, "minimum")
         mkind = minimum.get("kind")
@@ -240,6 +246,8 @@ class OneMoreNeuron(ClaimKind):
                                   point.copy(), blocks, mclaim, same_dimension)
 
     def statement(self, c: OneMoreNeuronClaim) -> str:
+        """The claim in words: part (a) (or "not claimed"), part (b), and part (c) when same_dimension is
+        given; claim.statement must equal it."""
         return (
             f"Let W* be the spurious strict local minimum of the two-layer ReLU teacher-student loss F_n "
             f"(n = {c.n} students, orthonormal teacher V = I_{c.k}) certified by the embedded certificate "
@@ -257,6 +265,7 @@ class OneMoreNeuron(ClaimKind):
 
     @staticmethod
     def _statement_c(c: OneMoreNeuronClaim) -> str:
+        """Part (c) of the statement: input dimension d = k, along the stated delta."""
         sd = c.same_dimension
         return (
             f" (c) Same dimension: let delta in R^k be the vector claim.same_dimension.direction (exact binary64 "
@@ -269,6 +278,7 @@ class OneMoreNeuron(ClaimKind):
 
     @staticmethod
     def _which(c: OneMoreNeuronClaim) -> str:
+        """The split neuron in words: row i of the dense point, or every neuron of block i of the symmetric one."""
         if c.blocks is None:
             return f"i = {c.neuron} (row {c.neuron} of the minimum's point, counting from 0)"
         return (f"every neuron i of block {c.neuron} (blocks p = {list(c.blocks)} of the symmetric minimum, "
@@ -276,6 +286,10 @@ class OneMoreNeuron(ClaimKind):
 
     # ------------------------------------------------------------------ check
     def check(self, c: OneMoreNeuronClaim) -> Proven:
+        """Re-decide the embedded minimum (NotProven unless it is proven) and take its distance bound, so W*
+        lies in the box (dense) or compact box (symmetric) around the stored point; over that box prove
+        (a) k - sum_i |w_i*| >= norm_margin (when claimed), (b) 1/2 - M_ii >= split_margin > 0 and
+        Q < 0 up to t0, and (c) when claimed.  Returns the bounds; NotProven where a step fails."""
         try:
             mproof = check_data(copy.deepcopy(c.minimum))
         except (CertificateError, NotProven) as exc:
@@ -363,6 +377,8 @@ class OneMoreNeuron(ClaimKind):
         return bounds, text
 
     def describe(self, c: OneMoreNeuronClaim) -> str:
+        """The claimed margins, the split neuron, alpha, t0, part (c) when claimed, and the embedded
+        minimum's own description, for ``certify show`` (no checking)."""
         from ..registry import get_kind
 
         lines = [

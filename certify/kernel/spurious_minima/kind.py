@@ -77,6 +77,7 @@ class SpuriousMinimum(ClaimKind):
     cli_module = "certify.spurious_minima.cli"
 
     def statement(self, c: SpuriousMinimumClaim) -> str:
+        """The claim in words, built from n, k and input_dimensions; claim.statement must equal it."""
         dims = "for every input dimension d >= k" if c.all_dims else "for input dimension d = k"
         return (
             f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
@@ -86,6 +87,9 @@ class SpuriousMinimum(ClaimKind):
         )
 
     def parse(self, cert: dict) -> SpuriousMinimumClaim:
+        """Validate the claim (1 <= k <= n <= 200, n k <= 10 000, teacher "identity", input_dimensions "k"
+        or "all") and the evidence (``point``: n x k finite binary64 numbers; ``radius`` in (0, 0.5]),
+        the size limits before the point is read; CertificateError otherwise."""
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=1, hi=MAX_PARAMETERS)
         n = get_int(claim, "n", "claim", lo=1, hi=MAX_PARAMETERS)
@@ -109,6 +113,10 @@ class SpuriousMinimum(ClaimKind):
         return SpuriousMinimumClaim(n, k, dims == "all", point, radius)
 
     def check(self, c: SpuriousMinimumClaim) -> Proven:
+        """Prove the claim (module docstring): g >= |grad F(x~)| from an enclosure at the point; mu > 0 with
+        H(x) >= mu I on the whole box of half-width ``radius`` by Rump's test; then the box argument
+        (g < mu r, and F(x*) > 0 proven); for "all", also M(x) >= mu_M I with mu_M > 0 on the box.
+        Returns the bounds; NotProven where a step fails."""
         n, k, all_dims, point, radius = c.n, c.k, c.all_dims, c.point, c.radius
         at_point = enclose(Interval.point(point), want=("loss", "grad"))
         g = norm2_upper(at_point.grad)  # >= |grad F(x~)|
@@ -131,6 +139,8 @@ class SpuriousMinimum(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: SpuriousMinimumClaim) -> str:
+        """The claim's data for ``certify show``: sizes, input dimensions, radius and the point (printed
+        rounded to 6 decimals; no checking)."""
         lines = [
             f"problem: two-layer ReLU teacher-student, n={c.n} students, teacher V=I_{c.k}, "
             f"input dimensions: {'every d >= k' if c.all_dims else 'd = k'}",

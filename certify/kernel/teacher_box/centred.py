@@ -45,29 +45,39 @@ class Dual:
     __slots__ = ("v", "d")
 
     def __init__(self, v: Interval, d: Interval):
+        """A value enclosure ``v`` (shape S) and ``d`` (shape S + (q,)): enclosures of its q partial
+        derivatives in the box coordinates."""
         self.v = v
         self.d = d
 
     def _ex(self, x: Interval) -> Interval:  # broadcast a value against the derivative axis
+        """``x`` with a trailing axis of length 1, to broadcast a value against the derivative axis."""
         return x.reshape(*x.shape, 1)
 
     def __add__(self, o: "Dual") -> "Dual":
+        """The sum rule: (u + w, du + dw)."""
         return Dual(self.v + o.v, self.d + o.d)
 
     def __sub__(self, o: "Dual") -> "Dual":
+        """The difference rule: (u - w, du - dw)."""
         return Dual(self.v - o.v, self.d - o.d)
 
     def __mul__(self, o: "Dual") -> "Dual":
+        """The product rule: (u w, du w + dw u), entrywise."""
         return Dual(self.v * o.v, self.d * self._ex(o.v) + o.d * self._ex(self.v))
 
     def __truediv__(self, o: "Dual") -> "Dual":
+        """The quotient rule: (q, (du - dw q) / w) with q = u / w; NotProven if w may be 0 on the box."""
         q = self.v / o.v
         return Dual(q, (self.d - o.d * self._ex(q)) / self._ex(o.v))
 
     def scale(self, c: Interval) -> "Dual":
+        """Multiplication by an interval c constant on the box: (u c, du c)."""
         return Dual(self.v * c, self.d * self._ex(c))
 
     def sqrt(self) -> "Dual":
+        """(sqrt u, du / (2 sqrt u)); NotProven unless sqrt u is proven > 0 on the box (so the derivative
+        exists there)."""
         r = self.v.sqrt()
         if np.any(r.lo <= 0):
             raise NotProven("square root near 0 in a centred enclosure")
@@ -86,10 +96,13 @@ class Dual:
         return (Interval.point(self.d.mag()) * Interval.point(w)).sum(axis=self.d.lo.ndim - 1).hi
 
     def mag(self) -> np.ndarray:
+        """Upper bounds of |y| over the box (sup_Z |y|), entrywise."""
         return self.v.mag()
 
 
 def _clip(c: Interval) -> Interval:
+    """The cosine enclosure intersected with [-1, 1] (where every cosine lies); NotProven if the two are
+    disjoint."""
     lo, hi = np.maximum(c.lo, -1.0), np.minimum(c.hi, 1.0)
     if np.any(lo > hi):
         raise NotProven("cosine enclosure misses [-1, 1]")
@@ -127,9 +140,12 @@ def pair_widths(U: Interval, V: Interval, wu: np.ndarray, wv: np.ndarray):
     alpha = (nv * s) / nu.scale(PI * 2.0)
 
     def I(x):
+        """Point intervals of the binary64 array x (exact data for outward-rounded bounds)."""
         return Interval.point(x)
 
     def outer(a, b):  # |a_a| * |b_b| for nonneg arrays (P, k)
+        """The interval products a[:, p] b[:, q] of two nonnegative (P, k) arrays, shape (P, k, k) (an outer
+        product per pair), outward rounded."""
         return I(a).reshape(P, k, 1) * I(b).reshape(P, 1, k)
 
     # widths of the factors
@@ -155,8 +171,9 @@ def pair_widths(U: Interval, V: Interval, wu: np.ndarray, wv: np.ndarray):
 
 def centred_radii(X: Interval, T: Interval, x_c: np.ndarray, S_c: np.ndarray, hessian: bool = True):
     """(RH, RD): upper bounds of |H(x, S) - H(x_c, S_c)| (nk x nk) and |D(x, S) - D(x_c, S_c)|
-    (nk x k(k+1)/2) for every (x, S) in X x T; x_c in X, S_c in T.  With hessian=False only RD is
-    computed (RH is None)."""
+    (nk x k(k+1)/2) for every (x, S) in X x T, for the box X (n, k) of students and the box T (k, k)
+    of square teachers; NotProven unless x_c in X and S_c in T.  With hessian=False only RD is
+    computed (RH is None); with hessian=True n must be >= 2 (the teacher-box kind has n = k >= 2)."""
     n, k = X.shape
     if not (np.all(X.contains(x_c)) and np.all(T.contains(S_c))):
         raise NotProven("centre outside the box")

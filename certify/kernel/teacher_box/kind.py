@@ -70,6 +70,7 @@ def frac_down(q: Fraction) -> float:
 
 
 def frac_up(q: Fraction) -> float:
+    """The smallest binary64 value >= q (``float`` rounds to nearest; one step up when it went below q)."""
     f = float(q)
     return f if Fraction(f) >= q else float(_up(f))
 
@@ -138,8 +139,9 @@ def matmul_point(A: Interval, B: np.ndarray) -> Interval:
     """An enclosure of {A' B : A' in A} for an interval matrix A (m, p) and a binary64 matrix B
     (p, q), by BLAS in midpoint-radius form (docs/teachers.md, "Rigorous matrix product"):
     with (Am, Ar) = mid_rad(A), C = fl(Am B), P = fl(|Am| |B|), Q = fl(Ar |B|), g = gamma_p,
-    the exact set lies in C +- [(1 + 2g) (g (P + p eta) + Q + p eta) + 2 p eta], every operation
-    rounded upward."""
+    the exact set lies in C +- [(1 + 2g) (g (P + 2 p eta) + Q + 2 p eta) + 2 p eta], every operation
+    rounded upward (2 p eta: twice the underflow term of the analysis, as in docs/teachers.md).
+    NotProven if B is not finite, p u >= 1/4, or a product overflows."""
     Am, Ar = A.mid_rad()
     B = np.asarray(B, dtype=np.float64)
     p = B.shape[0]
@@ -160,8 +162,10 @@ def matmul_point(A: Interval, B: np.ndarray) -> Interval:
 
 
 def _d0(k: int, rho: Fraction, delta: Fraction) -> int:
-    """The least integer >= ((sqrt(k) + t) / rho)^2 with t = sqrt(2 ln(2/delta)), rounded up safely
-    (arb at 200 bits: the integer returned is >= every point of the enclosure)."""
+    """An integer >= ((sqrt(k) + t) / rho)^2 with t = sqrt(2 ln(2/delta)): floor(u) + 1 for the upper
+    endpoint u of an arb enclosure at 200 bits, so it exceeds every point of the enclosure.  It is the
+    least such integer unless [value, u] contains an integer (then it is one more; "for every d >= d0"
+    stays true).  Sets ctx.prec to 200 and restores it."""
     from flint import ctx
 
     old = ctx.prec
@@ -180,7 +184,8 @@ def _d0(k: int, rho: Fraction, delta: Fraction) -> int:
 
 
 def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
-    """d0(k, rho, delta) of docs/teachers.md, "Corollary"."""
+    """d0(k, rho, delta) of docs/teachers.md, "Corollary" (see :func:`_d0`); CertificateError unless
+    0 < delta < 1 and 0 < rho < 1."""
     if not (0 < delta < 1) or not (0 < rho < 1):
         raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
     return _d0(k, rho, delta)
@@ -219,6 +224,7 @@ class TeacherBox(ClaimKind):
     cli_module = "certify.teacher_box.cli"
 
     def statement(self, c: TeacherBoxClaim) -> str:
+        """The claim in words, built from k and rho; claim.statement must equal it."""
         return (
             f"For every symmetric {c.k}x{c.k} matrix S with |S_ij - delta_ij| <= rho = {rational_str(c.rho)} for all "
             f"i, j, the two-layer ReLU teacher-student loss F_S(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j "
@@ -229,6 +235,10 @@ class TeacherBox(ClaimKind):
         )
 
     def parse(self, cert: dict) -> TeacherBoxClaim:
+        """Validate k (2..30), rho (a rational in (0, 1)) and the sub-boxes (their number and sub-boxes * k^4
+        limited first; per sub-box: k(k+1)/2 pairs of rationals of at most 64 characters, a k x k binary64
+        point, 0 < ball_radius <= 0.5, 0 < radius <= 1, no other field), then prove the covering exactly
+        (:func:`check_cover`) before any floating-point work.  CertificateError otherwise."""
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=2, hi=MAX_K)
         rho = _rational(require(claim, "rho", "claim"), "claim.rho")
@@ -264,6 +274,9 @@ class TeacherBox(ClaimKind):
         return TeacherBoxClaim(k, rho, boxes)
 
     def check(self, c: TeacherBoxClaim) -> Proven:
+        """Prove conditions (1)-(5) of the module docstring for every sub-box (:func:`check_sub_box`; the
+        first failure raises NotProven naming the sub-box); returns the worst bounds over the sub-boxes
+        and the corollary's d0."""
         worst = None
         for b, box in enumerate(c.sub_boxes):
             try:
@@ -292,6 +305,8 @@ class TeacherBox(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: TeacherBoxClaim) -> str:
+        """The teacher box, the free entries that are split, and the radii (and the bounds of up to 4 split
+        entries) of the first 8 sub-boxes, for ``certify show`` (no checking)."""
         jj, ll = free_entries(c.k)
         split = [e for e in range(jj.size) if len({(b.lo[e], b.hi[e]) for b in c.sub_boxes}) > 1]
         lines = [f"teacher box: symmetric {c.k}x{c.k} S with |S - I| <= rho = {rational_str(c.rho)} "
@@ -308,6 +323,8 @@ class TeacherBox(ClaimKind):
 
 
 def _rational(value, where: str) -> Fraction:
+    """An exact rational (:func:`as_rational`) whose string form has at most MAX_RATIONAL_CHARS
+    characters; a JSON integer is not length-checked here (CertificateError otherwise)."""
     if isinstance(value, str) and len(value) > MAX_RATIONAL_CHARS:
         raise CertificateError(f"{where}: rational longer than {MAX_RATIONAL_CHARS} characters")
     return as_rational(value, where)
@@ -345,8 +362,10 @@ def _intersect(direct: Interval, centre: Interval, rad: np.ndarray) -> Interval:
 
 def sub_box_bounds(k: int, box: SubBox) -> dict:
     """The bounds of conditions (1)-(5) for one sub-box (module docstring), without deciding them:
-    mu, mu_M, g (sup of |grad F_S(x~(S))|), the loss lower bound of F over the joint box, and the
-    distance bound.  Raises NotProven where an enclosure fails (e.g. H not proven PD)."""
+    mu, mu_M, g (an upper bound of |grad F_S(x~(S))| for every S in the sub-box), loss_box_lo and
+    loss_box_hi (bounds of F_S(x~(S)) for every S in the sub-box, by the mean-value form) and
+    shift_norm (>= |x~(S) - x_c|).  Raises NotProven where an enclosure fails (e.g. H not proven PD,
+    or the Hessian at the point numerically singular)."""
     T, S_c, mag = sub_box_teacher(k, box.lo, box.hi)
     x_c, r = box.point, box.ball_radius
     at_c = enclose(Interval.point(x_c), ("loss", "grad", "hess_entries", "dgrad_dteacher"), teacher=Interval.point(S_c))
