@@ -62,10 +62,15 @@ class CertificateNotProven(Exception):
 class CertificateSet(pytest.Collector):
     """One ``--certify PATH``: the parent node of its certificate items, so pytest's progress output
     shows one line of dots for all of them.  (The items are made in
-    :func:`pytest_collection_modifyitems`; there is nothing to collect from a file.)"""
+    :func:`pytest_collection_modifyitems` and collected through pytest's own ``genitems``, so the
+    "collected N items" line and the collection hooks see them.)"""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.children: list = []
 
     def collect(self):
-        return []
+        return list(self.children)
 
     def reportinfo(self):
         return self.path, None, f"certificates {self.name}"
@@ -203,17 +208,20 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     rootdir = Path(config.rootpath)
     seen: set[Path] = set()
 
+    groups: list[CertificateSet] = []
+
     def group(target: Path) -> CertificateSet:
         name = _display(target, rootdir)
-        return CertificateSet.from_parent(session, name=name, nodeid=name, path=target.resolve())
+        groups.append(CertificateSet.from_parent(session, name=name, nodeid=name, path=target.resolve()))
+        return groups[-1]
 
     def add(parent: CertificateSet, name: str, target: Path, manifest=None, problem=None) -> None:
         key = target.resolve()
         if key in seen:
             return
         seen.add(key)
-        items.append(CertificateItem.from_parent(parent, name=name, path=key, target=str(target),
-                                                 manifest=manifest, problem=problem))
+        parent.children.append(CertificateItem.from_parent(parent, name=name, path=key, target=str(target),
+                                                           manifest=manifest, problem=problem))
 
     for text in targets:
         p = Path(text)
@@ -237,3 +245,6 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             add(parent, f.name if f == p else _relative(f, p), f)
         for e in errors:
             add(parent, p.name or text, p, problem=e)
+    for g in groups:
+        if g.children:
+            items.extend(session.genitems(g))
