@@ -1,9 +1,14 @@
 """Wall time of checking every stored certificate, by route (issue: certificates in other people's CI).
 
     .venv/bin/python benchmarks/bench_check.py [--folder certificates] [--routes j1,j2,dask,pytest,pytest-j2]
+    .venv/bin/python benchmarks/bench_check.py --routes j2-nomemo,j2,j2-nomemo,j2   # the kernel's memo
 
 Routes (each a fresh process, as a user would run it):
   j1, j2     certify check --format json -j 1 / -j 2 FOLDER
+  j1-nomemo, j2-nomemo
+             the same with CERTIFY_MEMO=0 (the kernel's memo off: every certificate decided,
+             an embedded minimum too, as before the memo)
+  text       certify check FOLDER (the default text output): lines printed, longest line
   dask       certify check --format json --dask ADDRESS FOLDER, against a LocalCluster of two
              worker processes (one thread each) started here; cluster start-up timed separately
   pytest     python -m pytest --certify FOLDER FOLDER (only the certificate items)
@@ -30,10 +35,10 @@ def load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def certify_json(args: list[str]) -> tuple[float, list, int]:
+def certify_json(args: list[str], env: dict | None = None) -> tuple[float, list, int]:
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "certify", "--no-progress", "check", "--format", "json", *args],
-                          cwd=ROOT, capture_output=True, text=True)
+                          cwd=ROOT, capture_output=True, text=True, env=None if env is None else {**os.environ, **env})
     wall = time.perf_counter() - start
     report = json.loads(done.stdout)
     return wall, [(r["path"], r["verdict"], r["message"]) for r in report["results"]], done.returncode
@@ -74,8 +79,9 @@ def main() -> int:
     reference = None
     for route in routes:
         before = load()
-        if route in ("j1", "j2"):
-            wall, verdicts, rc = certify_json(["-j", route[1:], args.folder])
+        if route in ("j1", "j2", "j1-nomemo", "j2-nomemo"):
+            env = {"CERTIFY_MEMO": "0"} if route.endswith("-nomemo") else None
+            wall, verdicts, rc = certify_json(["-j", route[1], args.folder], env)
             same = compare(verdicts, reference)
             reference = reference or verdicts
             n_ok = sum(v[1] == "PROVEN" for v in verdicts)
@@ -90,6 +96,14 @@ def main() -> int:
             same = compare(verdicts, reference)
             result = f"exit {rc}, {sum(v[1] == 'PROVEN' for v in verdicts)}/{len(verdicts)} proven, {same}; " \
                      f"cluster start-up {startup:.1f} s (not included)"
+        elif route == "text":
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "certify", "--no-progress", "check", args.folder], cwd=ROOT,
+                                  capture_output=True, text=True)
+            wall = time.perf_counter() - start
+            lines = done.stdout.splitlines()
+            result = (f"exit {done.returncode}, {len(lines)} lines ({len(done.stdout)} bytes, longest "
+                      f"{max(map(len, lines), default=0)} characters): '{lines[-1] if lines else ''}'")
         elif route in ("pytest", "pytest-j2"):
             wall, result = pytest_run(args.folder, ["--certify-jobs", "2"] if route == "pytest-j2" else [])
         else:

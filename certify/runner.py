@@ -51,7 +51,8 @@ only what ``Proven`` carries), and with each new file a worker receives the
 entries the other workers returned since its previous file
 (:func:`~certify.kernel.checking.memo_add`).  The parent keeps at most
 :data:`RELAY_LIMIT` entries (the oldest go first), so memory stays bounded,
-and each entry crosses each pipe at most once.
+and each entry crosses each pipe at most once.  ``CERTIFY_MEMO=0`` in the
+environment turns the memo off (for measurements).
 """
 from __future__ import annotations
 
@@ -142,7 +143,8 @@ def _worker(conn) -> None:  # runs in a worker process: check paths until told t
         import certify._preload  # noqa: F401 - the kernel and every kind, before any clock starts
         from .kernel import checking
 
-        checking.memo_start()
+        if _memo_wanted():
+            checking.memo_start()
     except BaseException:  # noqa: BLE001 - a broken import shows up as each file's NOT PROVEN
         checking = None
     while True:
@@ -172,6 +174,12 @@ def _worker(conn) -> None:  # runs in a worker process: check paths until told t
             conn.send((msg, new))
         except (OSError, ValueError):
             return
+
+
+def _memo_wanted() -> bool:
+    """The memo is on unless the environment says ``CERTIFY_MEMO=0`` (benchmarks/bench_check.py
+    measures with and without it)."""
+    return os.environ.get("CERTIFY_MEMO", "1").strip() != "0"
 
 
 class _Relay:
@@ -277,7 +285,7 @@ def run_local(files: Sequence[str | os.PathLike], jobs: int = 1,
     if jobs <= 1 and timeout is None:
         from .kernel.checking import memo_start, memo_stop
 
-        started = memo_start()
+        started = memo_start() if _memo_wanted() else False
         try:
             for f in files:
                 yield check_one(f)
