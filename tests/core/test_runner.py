@@ -84,18 +84,18 @@ def test_timeout_stops_a_stuck_check_and_reports_not_proven(certs, fork_only, mo
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_time_limit_counts_the_check_not_the_worker_start(certs, fork_only, monkeypatch, jobs):
-    """A worker that takes 1.2 s to start (a loaded machine, a forkserver or spawn start, imports)
-    does not eat into a 0.6 s limit: the clock starts when the worker has the file."""
+    """A worker that takes 0.8 s to start (a loaded machine, a forkserver or spawn start, imports)
+    does not eat into a 0.4 s limit: the clock starts when the worker has the file."""
     real = runner._worker
 
     def slow_start(conn):
-        time.sleep(1.2)
+        time.sleep(0.8)
         real(conn)
 
     monkeypatch.setattr(runner, "_worker", slow_start)
-    got = list(run_local([certs[0], certs[1]], jobs=jobs, timeout=0.6))
+    got = list(run_local([certs[0], certs[1]], jobs=jobs, timeout=0.4))
     assert [r.proven for r in got] == [True, True], [r.message for r in got]
-    assert all(r.seconds < 0.6 for r in got)
+    assert all(r.seconds < 0.4 for r in got)
 
 
 def test_a_worker_that_never_starts_is_not_proven(certs, fork_only, monkeypatch):
@@ -111,9 +111,9 @@ def test_a_worker_that_never_starts_is_not_proven(certs, fork_only, monkeypatch)
 def test_the_subprocess_route_does_not_count_interpreter_start_up(certs, tmp_path, monkeypatch):
     site = tmp_path / "site"
     site.mkdir()
-    (site / "sitecustomize.py").write_text("import time\ntime.sleep(1.2)  # a slow interpreter start\n")
+    (site / "sitecustomize.py").write_text("import time\ntime.sleep(0.8)  # a slow interpreter start\n")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")]))
-    r = runner._in_subprocess(str(certs[0]), 0.6)
+    r = runner._in_subprocess(str(certs[0]), 0.4)
     assert r.proven, r.message
 
 
