@@ -9,13 +9,17 @@ Routes (each a fresh process, as a user would run it):
              the same with CERTIFY_MEMO=0 (the kernel's memo off: every certificate decided,
              an embedded minimum too, as before the memo)
   text       certify check FOLDER (the default text output): lines printed, longest line
+  j1@REV, j2@REV
+             certify check -j 1 / -j 2 with the certify package of git revision REV (extracted to
+             a temporary folder, first on PYTHONPATH): before/after figures in one session, e.g.
+             --routes j2@a34527f,j2,j2@a34527f,j2
   dask       certify check --format json --dask ADDRESS FOLDER, against a LocalCluster of two
              worker processes (one thread each) started here; cluster start-up timed separately
   pytest     python -m pytest --certify FOLDER FOLDER (only the certificate items)
   pytest-j2  the same with --certify-jobs 2
 
 Prints the machine's load (os.getloadavg) before and after each route and checks that every
-route gives the same verdicts and messages as j1.  Other processes on the machine change the
+route gives the same verdicts and messages as the first.  Other processes on the machine change the
 figures: report the load beside them.
 """
 from __future__ import annotations
@@ -26,9 +30,21 @@ import os
 import subprocess
 import sys
 import time
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+_REVISIONS: dict[str, str] = {}
+
+
+def revision_path(rev: str) -> str:
+    """A temporary folder holding the certify package of git revision ``rev``."""
+    if rev not in _REVISIONS:
+        folder = tempfile.mkdtemp(prefix=f"bench-check-{rev}-")
+        archive = subprocess.run(["git", "archive", rev, "certify"], cwd=ROOT, capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
+        _REVISIONS[rev] = folder
+    return _REVISIONS[rev]
 
 
 def load() -> str:
@@ -53,18 +69,18 @@ def pytest_run(folder: str, extra: list[str]) -> tuple[float, str]:
 
 
 def compare(verdicts: list, reference: list | None) -> str:
-    """'same verdicts as j1', or what differs (verdicts first, then messages only)."""
+    """'same verdicts as the first route', or what differs (verdicts first, then messages only)."""
     if reference is None or verdicts == reference:
-        return "same verdicts as j1"
+        return "same verdicts as the first route"
     if len(verdicts) != len(reference):
-        return f"DIFFERENT FILE LISTS ({len(verdicts)} against {len(reference)} in j1)"
+        return f"DIFFERENT FILE LISTS ({len(verdicts)} against {len(reference)} in the first route)"
     verdict_diff = [a[0] for a, b in zip(verdicts, reference) if a[:2] != b[:2]]
     message_diff = [(a, b) for a, b in zip(verdicts, reference) if a != b]
     for a, b in message_diff[:3]:
-        print(f"#   differs: {a}\n#   j1:      {b}", file=sys.stderr)
+        print(f"#   differs: {a}\n#   first:   {b}", file=sys.stderr)
     if verdict_diff:
-        return f"VERDICTS DIFFER FROM j1 ({len(verdict_diff)} files, e.g. {verdict_diff[0]})"
-    return f"same verdicts as j1; {len(message_diff)} message(s) differ (see stderr)"
+        return f"VERDICTS DIFFER FROM THE FIRST ROUTE ({len(verdict_diff)} files, e.g. {verdict_diff[0]})"
+    return f"same verdicts as the first route; {len(message_diff)} message(s) differ (see stderr)"
 
 
 def main() -> int:
@@ -75,13 +91,16 @@ def main() -> int:
     routes = args.routes.split(",")
     print(f"# bench_check: {args.folder}, {os.cpu_count()} cores "
           f"(usable {len(os.sched_getaffinity(0))}), python {sys.version.split()[0]}")
-    print(f"{'route':<10} {'wall s':>8}  {'load before':>16}  {'load after':>16}  result")
+    print(f"{'route':<18} {'wall s':>8}  {'load before':>16}  {'load after':>16}  result")
     reference = None
     for route in routes:
         before = load()
-        if route in ("j1", "j2", "j1-nomemo", "j2-nomemo"):
-            env = {"CERTIFY_MEMO": "0"} if route.endswith("-nomemo") else None
-            wall, verdicts, rc = certify_json(["-j", route[1], args.folder], env)
+        if route.split("@")[0] in ("j1", "j2", "j1-nomemo", "j2-nomemo"):
+            env = {"CERTIFY_MEMO": "0"} if route.split("@")[0].endswith("-nomemo") else {}
+            if "@" in route:
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [revision_path(route.split("@", 1)[1]),
+                                                                   os.environ.get("PYTHONPATH")]))
+            wall, verdicts, rc = certify_json(["-j", route[1], args.folder], env or None)
             same = compare(verdicts, reference)
             reference = reference or verdicts
             n_ok = sum(v[1] == "PROVEN" for v in verdicts)
@@ -109,7 +128,7 @@ def main() -> int:
         else:
             print(f"unknown route {route}", file=sys.stderr)
             return 2
-        print(f"{route:<10} {wall:8.1f}  {before:>16}  {load():>16}  {result}", flush=True)
+        print(f"{route:<18} {wall:8.1f}  {before:>16}  {load():>16}  {result}", flush=True)
     return 0
 
 

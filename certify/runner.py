@@ -41,8 +41,8 @@ certificate reported NOT PROVEN).
 
 The memo
 --------
-Every route turns on the kernel's memo (:func:`certify.kernel.checking.memo_start`)
-in the processes that decide: a certificate identical (provenance removed)
+The local routes turn on the kernel's memo (:func:`certify.kernel.checking.memo_start`)
+in the processes that decide (not the Dask route): a certificate identical (provenance removed)
 to one already PROVEN in the run is not decided twice (docs/trust.md).  With
 worker processes this module forwards the memo's entries: each worker
 returns, with its result, the entries the kernel made while deciding the
