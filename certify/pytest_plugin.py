@@ -67,10 +67,10 @@ class CertificateSet(pytest.Collector):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.children: list = []
+        self.certificates: list = []
 
     def collect(self):
-        return list(self.children)
+        return list(self.certificates)
 
     def reportinfo(self):
         return self.path, None, f"certificates {self.name}"
@@ -220,7 +220,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         if key in seen:
             return
         seen.add(key)
-        parent.children.append(CertificateItem.from_parent(parent, name=name, path=key, target=str(target),
+        parent.certificates.append(CertificateItem.from_parent(parent, name=name, path=key, target=str(target),
                                                            manifest=manifest, problem=problem))
 
     for text in targets:
@@ -246,5 +246,5 @@ def pytest_collection_modifyitems(session, config, items) -> None:
         for e in errors:
             add(parent, p.name or text, p, problem=e)
     for g in groups:
-        if g.children:
+        if g.certificates:
             items.extend(session.genitems(g))
