@@ -9,6 +9,9 @@ Routes (each a fresh process, as a user would run it):
              the same with CERTIFY_MEMO=0 (the kernel's memo off: every certificate decided,
              an embedded minimum too, as before the memo)
   text       certify check FOLDER (the default text output): lines printed, longest line
+  memo-ab    in this process, one file after the other (check_file), the kernel's memo off (A)
+             and on (B), interleaved in chunks of 200 files so that a change of the machine's load
+             hits both alike: CPU seconds (time.process_time) of A and B, and B's memo hits
   j1@REV, j2@REV
              certify check -j 1 / -j 2 with the certify package of git revision REV (extracted to
              a temporary folder, first on PYTHONPATH): before/after figures in one session, e.g.
@@ -18,7 +21,9 @@ Routes (each a fresh process, as a user would run it):
   pytest     python -m pytest --certify FOLDER FOLDER (only the certificate items)
   pytest-j2  the same with --certify-jobs 2
 
-Prints the machine's load (os.getloadavg) before and after each route and checks that every
+Prints each route's wall time and CPU time (its processes' user + system seconds, which other
+processes on the machine change far less than the wall time), the machine's load
+(os.getloadavg) before and after each route, and checks that every
 route gives the same verdicts and messages as the first.  Other processes on the machine change the
 figures: report the load beside them.
 """
@@ -49,6 +54,39 @@ def revision_path(rev: str) -> str:
 
 def load() -> str:
     return "/".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process and its waited-for descendants:
+    the difference around a route is the route's own CPU time, which other processes on the machine
+    change far less than its wall time."""
+    import resource
+
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def memo_ab(folder: str, chunk: int = 200) -> str:
+    """Serial CPU time of deciding every certificate under ``folder`` with the memo off and on."""
+    from certify.kernel import checking
+    from certify.kernel.checking import check_file, expand_paths
+
+    files, _ = expand_paths([ROOT / folder])
+    cpu = {"A": 0.0, "B": 0.0}
+    proven = {"A": 0, "B": 0}
+    checking.memo_stop()
+    checking.memo_start()
+    memo_b = checking._memo  # B's memo lives across its chunks; A runs with the memo off
+    hits = checking.memo_hits()
+    for i in range(0, len(files), chunk):
+        for run in ("A", "B") if (i // chunk) % 2 == 0 else ("B", "A"):
+            checking._memo = memo_b if run == "B" else None
+            start = time.process_time()
+            proven[run] += sum(check_file(f).proven for f in files[i:i + chunk])
+            cpu[run] += time.process_time() - start
+    checking.memo_stop()
+    return (f"{len(files)} files; memo off: {cpu['A']:.1f} s CPU ({proven['A']} proven), memo on: {cpu['B']:.1f} s "
+            f"CPU ({proven['B']} proven, {checking.memo_hits() - hits} memo hits): {cpu['B'] / cpu['A']:.2f}x")
 
 
 def certify_json(args: list[str], env: dict | None = None) -> tuple[float, list, int]:
@@ -91,10 +129,11 @@ def main() -> int:
     routes = args.routes.split(",")
     print(f"# bench_check: {args.folder}, {os.cpu_count()} cores "
           f"(usable {len(os.sched_getaffinity(0))}), python {sys.version.split()[0]}")
-    print(f"{'route':<18} {'wall s':>8}  {'load before':>16}  {'load after':>16}  result")
+    print(f"{'route':<18} {'wall s':>8} {'cpu s':>8}  {'load before':>16}  {'load after':>16}  result")
     reference = None
     for route in routes:
         before = load()
+        cpu = children_cpu()
         if route.split("@")[0] in ("j1", "j2", "j1-nomemo", "j2-nomemo"):
             env = {"CERTIFY_MEMO": "0"} if route.split("@")[0].endswith("-nomemo") else {}
             if "@" in route:
@@ -115,6 +154,10 @@ def main() -> int:
             same = compare(verdicts, reference)
             result = f"exit {rc}, {sum(v[1] == 'PROVEN' for v in verdicts)}/{len(verdicts)} proven, {same}; " \
                      f"cluster start-up {startup:.1f} s (not included)"
+        elif route == "memo-ab":
+            start = time.perf_counter()
+            result = memo_ab(args.folder)
+            wall = time.perf_counter() - start
         elif route == "text":
             start = time.perf_counter()
             done = subprocess.run([sys.executable, "-m", "certify", "--no-progress", "check", args.folder], cwd=ROOT,
@@ -128,7 +171,7 @@ def main() -> int:
         else:
             print(f"unknown route {route}", file=sys.stderr)
             return 2
-        print(f"{route:<18} {wall:8.1f}  {before:>16}  {load():>16}  {result}", flush=True)
+        print(f"{route:<18} {wall:8.1f} {children_cpu() - cpu:8.1f}  {before:>16}  {load():>16}  {result}", flush=True)
     return 0
 
 
