@@ -56,6 +56,17 @@ EXIT_NOT_PROVEN = 1  # at least one certificate not proven (or an unexpected int
 EXIT_USAGE = 2  # bad usage, a missing path, an unreadable manifest
 EXIT_MANIFEST = 3  # --manifest: a listed file missing, changed or not proven, or an unlisted certificate
 
+CHECK_DESCRIPTION = """\
+Decide certificates with the trusted kernel, one verdict per file.
+
+Text output: a run of at most 20 certificates prints one line per certificate
+(PROVEN with its proven bounds, or NOT PROVEN with the reason) and the total.
+A longer run prints every failure in full (and every manifest problem), then a
+summary by kind (proven / not proven, time, slowest file) and the total; -v
+adds every certificate's line, -q keeps only the failures and the total.
+Integers and fractions longer than 24 digits are shortened in text (JSON keeps
+every digit)."""
+
 CHECK_EPILOG = """\
 exit status:
   0  every certificate proven (with --manifest: and the folder matches the manifest)
@@ -74,7 +85,9 @@ EXTRAS = {"scipy": "search", "mpmath": "search", "tqdm": "search", "matplotlib":
 
 def _printable(text: str) -> str:
     """Control characters escaped, so a file name or message cannot drive the terminal."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    from .report import printable
+
+    return printable(text)
 
 
 def _positive_int(text: str) -> int:
@@ -99,8 +112,44 @@ def _positive_float(text: str) -> float:
     return value
 
 
+DASK_CONNECT_TIMEOUT = 5.0  # seconds to reach a Dask scheduler before --dask gives up (exit 2)
+
+
+def _dask_client(address: str):
+    """A distributed.Client for ``address``, or a UserError within about DASK_CONNECT_TIMEOUT seconds
+    (an unreachable TCP/TLS scheduler is noticed by a plain connection attempt first)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    target = address if "://" in address else f"tcp://{address}"
+    parts = urlsplit(target)
+    if parts.scheme in ("tcp", "tls"):
+        try:
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host = port = None
+        if not host or port is None:
+            raise UserError(f"--dask {address}: expected a scheduler address such as tcp://HOST:8786")
+        try:
+            socket.create_connection((host, port), timeout=DASK_CONNECT_TIMEOUT).close()
+        except OSError as exc:
+            why = exc.strerror or type(exc).__name__
+            raise UserError(f"--dask {address}: cannot reach the Dask scheduler ({why}; waited at most "
+                            f"{DASK_CONNECT_TIMEOUT:g} s)") from None
+    from distributed import Client
+
+    try:
+        return Client(address, timeout=DASK_CONNECT_TIMEOUT)
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError, ...
+        raise UserError(f"--dask {address}: cannot connect to the Dask scheduler "
+                        f"({type(exc).__name__}: {exc})") from None
+
+
 def _cmd_check(args) -> int:
+    import time
+
     from .kernel.checking import expand_paths
+    from .report import BRIEF_ABOVE, lines, printable, summary, total
     from .runner import default_jobs, run_dask, run_local
 
     if args.manifest and args.paths:
@@ -111,6 +160,8 @@ def _cmd_check(args) -> int:
         raise UserError("certify check: give at least one PATH (or --manifest FILE)")
     if args.dask and args.jobs is not None:
         raise UserError("-j and --dask exclude each other (the Dask cluster decides the parallelism)")
+    if args.quiet and args.verbose:
+        raise UserError("-q and -v exclude each other")
 
     if args.output is not None:
         check_writable(args.output, overwrite=True)  # before minutes of checking, not after
@@ -120,7 +171,8 @@ def _cmd_check(args) -> int:
         except ImportError:
             raise UserError("--dask needs Dask: pip install 'certify[distributed]'") from None
 
-    manifest = missing_entries = None
+    manifest = None
+    missing_entries: list = []
     errors: list[str] = []
     if args.manifest:
         from .manifest import ManifestError, load_manifest, plan
@@ -133,32 +185,33 @@ def _cmd_check(args) -> int:
     else:
         files, errors = expand_paths(args.paths, exclude=args.exclude)
     for e in errors:
-        print(f"error: {_printable(e)}", file=sys.stderr, flush=True)
+        print(f"error: {printable(e)}", file=sys.stderr, flush=True)
 
+    started = time.perf_counter()
     if args.dask:
-        try:
-            from distributed import Client
-
-            client = Client(args.dask, timeout=60)
-        except (OSError, ValueError, TimeoutError) as exc:
-            raise UserError(f"--dask {args.dask}: cannot connect to the Dask scheduler ({exc})") from None
+        client = _dask_client(args.dask)
         results = _closing(run_dask(files, client, timeout=args.timeout), client)
+        route = "Dask"
     else:
-        jobs = args.jobs if args.jobs is not None else default_jobs()
-        results = run_local(files, jobs=min(jobs, max(1, len(files))), timeout=args.timeout)
+        jobs = min(args.jobs if args.jobs is not None else default_jobs(), max(1, len(files)))
+        results = run_local(files, jobs=jobs, timeout=args.timeout)
+        route = f"-j {jobs}"
     if manifest is not None:
         from .manifest import reconcile
 
         results = reconcile(manifest, results, missing_entries)
 
+    # What streams to stdout: every certificate's lines for a short run or with -v; else (and with -q)
+    # only failures and manifest problems, then (not with -q) a summary by kind.  Always the total.
     stream = args.format == "text" or args.output is not None
+    short = len(files) + len(missing_entries) <= BRIEF_ABOVE
+    every = args.verbose or (short and not args.quiet)
     done = []
     for r in results:
         done.append(r)
-        if stream and (not args.quiet or not r.proven or r.manifest):
-            print(_printable(r.line()), flush=True)
-            if r.manifest:
-                print(_printable(f"MANIFEST   {r.path}: {r.manifest}"), flush=True)
+        if stream and (every or not r.proven or r.manifest):
+            print("\n".join(lines(r)), flush=True)
+    wall = time.perf_counter() - started
 
     n_ok = sum(r.proven for r in done)
     n_bad = len(done) - n_ok + len(errors)
@@ -171,11 +224,10 @@ def _cmd_check(args) -> int:
         code = EXIT_NOT_PROVEN
     else:
         code = EXIT_PROVEN
-    summary = f"{n_ok} proven, {n_bad} not proven"
-    if manifest is not None:
-        summary += f"; manifest {manifest.file}: " + (f"{n_manifest} problem(s)" if n_manifest else "matches")
     if stream:
-        print(summary, flush=True)
+        if not short and not args.quiet:
+            print("\n".join(summary(done, wall, route)), flush=True)
+        print(total(done, errors, str(manifest.file) if manifest is not None else None), flush=True)
 
     if args.format != "text" or args.output is not None:
         from .report import render
@@ -190,16 +242,28 @@ def _cmd_check(args) -> int:
 
 
 def _write_report(path: Path, text: str) -> None:
+    """Write the report atomically (a temporary file renamed over ``path``), readable like any file
+    the user creates: mode 0666 less the umask (0644 under the usual umask 022)."""
     import tempfile
 
+    tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)  # mkstemp creates 0600
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
+        tmp = None
     except OSError as exc:
         raise UserError(f"--output {path}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def _closing(results, client):
@@ -240,20 +304,25 @@ def _unavailable(group: str, why: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="certify",
-        description="Computer-assisted proofs for deep-learning theory: search, certify, check.",
+        description="Computer-assisted proofs for deep-learning theory: search, certify, check.  "
+                    "`certify check` decides certificates with the small trusted kernel; the producer "
+                    "groups search and write them.  `certify COMMAND --help` for each command.",
     )
-    parser.add_argument("--version", action="version", version=f"certify {__version__}")
+    parser.add_argument("--version", action="version", version=f"certify {__version__}",
+                        help="print certify's version and exit")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, dest="global_progress",
                         help="force progress bars on or off (default: only on a terminal, never when CI is set)")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="one of:")
     sub.required = True
 
     p = sub.add_parser("check", help="check certificates (files or folders, recursive)",
-                       description="Decide certificates with the trusted kernel, one verdict per file.",
+                       description=CHECK_DESCRIPTION,
                        epilog=CHECK_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="*", metavar="PATH", help="certificate files or folders (searched for *.json)")
     p.add_argument("-q", "--quiet", action="store_true", help="print only failures and the total")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print every certificate's line (PROVEN with its bounds), however long the run")
     p.add_argument("--format", choices=("text", "json", "junit"), default="text",
                    help="report format (default text); json and junit go to stdout or --output")
     p.add_argument("--output", metavar="FILE", default=None,
@@ -272,26 +341,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("show", help="show a certificate's claim and data in readable form",
-                       description="Print a certificate's statement, its data in readable form and its "
-                                   "provenance, without deciding it (run `certify check FILE` for that).")
-    p.add_argument("file", metavar="FILE", help="the certificate to show")
+                       description="Show a certificate's kind, statement, data and provenance in readable "
+                                   "form, without deciding it (exit 0 when it parses, 1 when it does not); "
+                                   "`certify check FILE` decides it.")
+    p.add_argument("file", metavar="FILE", help="the certificate file (JSON)")
     p.set_defaults(func=_cmd_show)
 
     p = sub.add_parser("manifest", help="manifests: the certificates a folder must hold (certify manifest write)",
-                       description="A manifest lists the certificates a folder must hold (path, kind, SHA-256, "
-                                   "statement); `certify check --manifest FILE` checks the folder against it.")
-    verbs = p.add_subparsers(dest="verb", metavar="VERB")
+                       description="A manifest lists the certificates a folder must hold (path, kind, "
+                                   "SHA-256, statement), so that `certify check --manifest FILE` notices a "
+                                   "deleted, changed or added certificate (docs/ci.md).")
+    verbs = p.add_subparsers(dest="verb", metavar="VERB", help="one of:")
     verbs.required = True
     w = verbs.add_parser("write", help="check every certificate under DIR and list them in a manifest",
                          description="Check every certificate under DIR (all must be proven) and write the "
                                      "manifest (default DIR/MANIFEST.json): path, kind, SHA-256, statement.")
-    w.add_argument("folder", metavar="DIR", help="the folder of certificates (searched recursively for *.json)")
+    w.add_argument("folder", metavar="DIR", help="the folder of certificates (searched for *.json)")
     w.add_argument("--out", metavar="FILE", default=None, help="manifest file (default DIR/MANIFEST.json)")
     w.add_argument("--overwrite", action="store_true", help="replace an existing manifest")
     w.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="check N certificates at a time (default: the usable cores)")
     w.add_argument("--timeout", type=_positive_float, default=None, metavar="SECONDS",
-                   help="per-certificate time limit: a longer check is stopped (and the manifest not written)")
+                   help="per-certificate time limit: a longer check is NOT PROVEN (and nothing is written)")
     w.set_defaults(func=_cmd_manifest_write)
 
     try:

@@ -7,9 +7,13 @@ internal error is never a pass).
 """
 from __future__ import annotations
 
+import copy
 import fnmatch
+import hashlib
+import json
 import os
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -72,7 +76,19 @@ def parse_claim(cert: Any) -> tuple[ClaimKind, Any]:
 
 
 def check_data(cert: Any) -> Proven:
-    """Decide an already parsed certificate; raises CertificateError/NotProven."""
+    """Decide an already parsed certificate; raises CertificateError/NotProven.
+
+    While the memo is on (:func:`memo_start`), a certificate whose content (provenance removed) is
+    identical to one already PROVEN in this process gets that proof back without a second
+    decision (docs/trust.md, "Deciding a certificate once")."""
+    digest = content_digest(cert) if _memo is not None else None
+    if digest is not None:
+        known = _memo.get(digest)
+        if known is not None:
+            global _hits
+            _hits += 1
+            _memo.move_to_end(digest)
+            return Proven(known.summary, copy.deepcopy(dict(known.bounds)))
     kind, claim = parse_claim(cert)
     result = kind.check(claim)
     if not isinstance(result, Proven):  # a check must return Proven explicitly
@@ -80,7 +96,90 @@ def check_data(cert: Any) -> Proven:
     unknown = sorted(set(result.bounds) - set(kind.bounds))
     if unknown:
         raise NotProven(f"checker reported undocumented bound(s) {unknown}")
+    if digest is not None and _memo is not None:  # only PROVEN results are kept
+        _remember(digest, result.summary, result.bounds)
+        _fresh.append(digest)
+        del _fresh[:-_MEMO_LIMIT]
     return result
+
+
+# --------------------------------------------------------------------------- the memo
+# Off unless the orchestration turns it on for a run (certify/runner.py).  digest -> Proven, at most
+# _MEMO_LIMIT entries (the least recently used go first).
+_MEMO_LIMIT = 1 << 14
+_memo: OrderedDict[str, Proven] | None = None
+_fresh: list[str] = []  # digests this process proved itself since the last memo_take()
+_hits = 0
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def content_digest(cert: Any) -> str | None:
+    """SHA-256 of the certificate's content without its (valid) provenance: the JSON text of
+    everything else in its own key order, compact, exactly (floats in their round-trip form).
+    None when that text would not determine the object exactly: not a dict, a provenance that is
+    not an object, a value that is not plain JSON data (a tuple, a subclass, NaN, ...)."""
+    if type(cert) is not dict or ("provenance" in cert and type(cert["provenance"]) is not dict):
+        return None
+    content = {key: value for key, value in cert.items() if key != "provenance"}
+    stack: list[Any] = [content]
+    while stack:
+        obj = stack.pop()
+        if type(obj) is dict:
+            if any(type(key) is not str for key in obj):
+                return None
+            stack.extend(obj.values())
+        elif type(obj) is list:
+            stack.extend(obj)
+        elif type(obj) not in _JSON_SCALARS:
+            return None
+    try:
+        text = json.dumps(content, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _remember(digest: str, summary: str, bounds: Any) -> None:
+    _memo[digest] = Proven(summary, copy.deepcopy(dict(bounds)))
+    _memo.move_to_end(digest)
+    while len(_memo) > _MEMO_LIMIT:
+        _memo.popitem(last=False)
+
+
+def memo_start() -> bool:
+    """Turn the memo on in this process; False if it was on already (its entries stay)."""
+    global _memo
+    if _memo is not None:
+        return False
+    _memo = OrderedDict()
+    return True
+
+
+def memo_stop() -> None:
+    """Turn the memo off and forget every entry."""
+    global _memo
+    _memo = None
+    _fresh.clear()
+
+
+def memo_take() -> list[tuple[str, str, dict]]:
+    """(digest, summary, bounds) of every certificate this process PROVED since the last call."""
+    out = [(d, _memo[d].summary, dict(_memo[d].bounds)) for d in _fresh if _memo is not None and d in _memo]
+    _fresh.clear()
+    return out
+
+
+def memo_add(entries: Iterable[tuple[str, str, dict]]) -> None:
+    """Entries that :func:`memo_take` gave in another process of the same run (certify.runner)."""
+    if _memo is not None:
+        for digest, summary, bounds in entries:
+            if type(digest) is str and type(summary) is str and type(bounds) is dict:
+                _remember(digest, summary, bounds)
+
+
+def memo_hits() -> int:
+    """How many decisions the memo answered in this process (a test hook)."""
+    return _hits
 
 
 def _verdict(path: str, read: Callable[[], dict]) -> Verdict:

@@ -133,11 +133,11 @@ def test_timeout_turns_a_long_check_into_a_clean_not_proven_line(run, folder, jo
         return real(path)
 
     monkeypatch.setattr(runner, "check_one", stuck_on_b)
-    rc, out, err = run("check", "-j", jobs, "--timeout", "1.5", folder / "a.json", folder / "b.json")
+    rc, out, err = run("check", "-j", jobs, "--timeout", "0.8", folder / "a.json", folder / "b.json")
     assert rc == 1 and "Traceback" not in out + err
     lines = out.splitlines()
     assert lines[0].startswith("PROVEN ")
-    assert lines[1] == f"NOT PROVEN {folder / 'b.json'}: time limit of 1.5 s exceeded: check stopped (--timeout)"
+    assert lines[1] == f"NOT PROVEN {folder / 'b.json'}: time limit of 0.8 s exceeded: check stopped (--timeout)"
     assert lines[2] == "1 proven, 1 not proven"
 
 
@@ -199,3 +199,121 @@ def test_text_report_to_a_file(run, folder, tmp_path):
     out_file = tmp_path / "report.txt"
     rc, out, err = run("check", "--output", out_file, folder)
     assert rc == 1 and out_file.read_text() == out  # the same lines, streamed and saved
+
+
+# --------------------------------------------------------------------------- output of long runs
+
+
+@pytest.fixture
+def many(folder) -> Path:
+    """certs/ with 24 certificates: 22 proven copies (two kinds), one not proven (sub/c_bad.json)."""
+    for i in range(20):
+        shutil.copy(folder / "a.json", folder / f"p{i:02d}.json")
+    shutil.copy(REPO / "certificates" / "kkt" / "relu_clusters_adjusted.json", folder / "kkt.json")
+    return folder
+
+
+def test_a_long_run_prints_failures_a_summary_by_kind_and_the_total(run, many):
+    rc, out, err = run("check", many)
+    lines = out.splitlines()
+    assert rc == 1 and not any(line.startswith("PROVEN ") for line in lines)
+    assert lines[0].startswith(f"NOT PROVEN {many / 'sub' / 'c_bad.json'}: ") and "statement" in lines[0]
+    assert lines[1].startswith("24 certificate(s) in ") and lines[1].endswith("; by kind:")
+    assert lines[2].split() == ["kind", "proven", "not", "proven", "check", "s", "slowest"]
+    kkt, spurious = lines[3].split(), lines[4].split()
+    assert kkt[:3] == ["kkt-max-margin", "1", "0"] and kkt[4] == str(many / "kkt.json")
+    assert spurious[:3] == ["relu-spurious-minimum", "22", "1"] and spurious[-1] == "s)"
+    assert lines[5:] == ["23 proven, 1 not proven"]
+    rc, out, err = run("check", "-v", many)
+    assert rc == 1 and sum(line.startswith("PROVEN ") for line in out.splitlines()) == 23
+    assert "; by kind:" in out and out.splitlines()[-1] == "23 proven, 1 not proven"
+    rc, out, err = run("check", "-q", many)
+    assert out.splitlines() == [lines[0], "23 proven, 1 not proven"]
+    rc, out, err = run("check", "-q", "-v", many)
+    assert rc == 2 and "exclude each other" in err
+
+
+def test_the_text_report_file_holds_every_line(run, many, tmp_path):
+    rc, out, err = run("check", "--output", tmp_path / "report.txt", many)
+    saved = (tmp_path / "report.txt").read_text().splitlines()
+    assert sum(line.startswith("PROVEN ") for line in saved) == 23 and saved[-1] == out.splitlines()[-1]
+
+
+def test_long_numbers_are_shortened_in_text_and_exact_in_json(run):
+    import re
+
+    path = REPO / "certificates" / "kkt" / "relu_clusters_adjusted.json"
+    rc, out, err = run("check", path)
+    assert rc == 0 and "||theta*||^2 = ≈6.145388514 (21/21-digit fraction)" in out
+    assert not re.search(r"\d{25}", out) and max(map(len, out.splitlines())) < 520
+    rc, out, err = run("check", "--format", "json", path)
+    assert "664847399790335867330/108186390215956554489" in json.loads(out)["results"][0]["message"]
+
+
+def test_shorten():
+    from certify.report import shorten
+
+    big = "1" + "0" * 399
+    assert shorten(f"F = {big}") == "F = 100000…000 (400 digits)"
+    assert shorten(f"x = {big}/3 and -{big}/7") == \
+        "x = ≈3.333333333e+398 (400/1-digit fraction) and ≈-1.428571429e+398 (400/1-digit fraction)"
+    assert shorten("664847399790335867330/108186390215956554489") == "≈6.145388514 (21/21-digit fraction)"
+    for kept in ("d0 = 643509783117", "1/125000", "2.961258339e-05", "3.14159265358979323846264338327950",
+                 "relu-sym-k10000-p1-9999-loss0.00002962.json", "123456789012/123456789012", "v1.2.3"):
+        assert shorten(kept) == kept
+
+
+# --------------------------------------------------------------------------- files, help, Dask
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_output_file_is_written_atomically_with_the_usual_mode(run, folder, tmp_path, umask, mode):
+    import os
+    import stat
+
+    out_file = tmp_path / "reports" / "certify.xml"
+    old = os.umask(umask)
+    try:
+        rc, out, err = run("check", "--format", "junit", "--output", out_file, folder / "a.json")
+        assert rc == 0 and stat.S_IMODE(out_file.stat().st_mode) == mode
+        out_file.write_text("an old report")  # a report path is overwritten: that is what it is for
+        rc, out, err = run("check", "--format", "junit", "--output", out_file, folder / "a.json")
+        assert rc == 0 and ET.parse(out_file).getroot().tag == "testsuites"
+        assert stat.S_IMODE(out_file.stat().st_mode) == mode
+    finally:
+        os.umask(old)
+    assert [p.name for p in out_file.parent.iterdir()] == ["certify.xml"]  # no temporary file left
+
+
+def test_junit_classname_is_the_kind(run, folder):
+    rc, out, err = run("check", "--format", "junit", folder)
+    cases = ET.fromstring(out.encode()).find("testsuite").findall("testcase")
+    assert [c.get("classname") for c in cases] == ["relu-spurious-minimum"] * 3
+
+
+def test_every_option_has_help_and_every_command_a_description():
+    import argparse
+
+    parser = cli.build_parser()
+    subs = {a.dest: a for a in parser._actions if isinstance(a, argparse._SubParsersAction)}
+    check, show, manifest = (subs["command"].choices[c] for c in ("check", "show", "manifest"))
+    write = next(a for a in manifest._actions if isinstance(a, argparse._SubParsersAction)).choices["write"]
+    for p in (parser, check, show, manifest, write):
+        assert p.description, p.prog
+        for action in p._actions:
+            assert action.help and action.help != argparse.SUPPRESS, (p.prog, action.dest)
+    for a in subs["command"]._choices_actions:
+        assert a.help, a.dest
+
+
+def test_an_unreachable_dask_scheduler_fails_fast(run_subprocess, folder):
+    pytest.importorskip("distributed")
+    import time
+
+    start = time.monotonic()
+    done = run_subprocess("check", "--dask", "tcp://127.0.0.1:1", folder, timeout=40)
+    assert time.monotonic() - start < 20
+    assert done.returncode == 2 and "cannot reach the Dask scheduler" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and done.stdout == ""
+    with pytest.raises(cli.UserError, match="expected a scheduler address"):
+        cli._dask_client("tcp://nohostport")

@@ -82,6 +82,41 @@ def test_timeout_stops_a_stuck_check_and_reports_not_proven(certs, fork_only, mo
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_time_limit_counts_the_check_not_the_worker_start(certs, fork_only, monkeypatch, jobs):
+    """A worker that takes 0.8 s to start (a loaded machine, a forkserver or spawn start, imports)
+    does not eat into a 0.4 s limit: the clock starts when the worker has the file."""
+    real = runner._worker
+
+    def slow_start(conn):
+        time.sleep(0.8)
+        real(conn)
+
+    monkeypatch.setattr(runner, "_worker", slow_start)
+    got = list(run_local([certs[0], certs[1]], jobs=jobs, timeout=0.4))
+    assert [r.proven for r in got] == [True, True], [r.message for r in got]
+    assert all(r.seconds < 0.4 for r in got)
+
+
+def test_a_worker_that_never_starts_is_not_proven(certs, fork_only, monkeypatch):
+    monkeypatch.setattr(runner, "STARTUP_LIMIT", 0.5)
+    monkeypatch.setattr(runner, "_worker", lambda conn: time.sleep(60))
+    start = time.monotonic()
+    (r,) = run_local([certs[0]], jobs=1, timeout=30)
+    assert time.monotonic() - start < 20
+    assert not r.proven and "did not start within 0.5 s" in r.message
+    assert multiprocessing.active_children() == []
+
+
+def test_the_subprocess_route_does_not_count_interpreter_start_up(certs, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import time\ntime.sleep(0.8)  # a slow interpreter start\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")]))
+    r = runner._in_subprocess(str(certs[0]), 0.4)
+    assert r.proven, r.message
+
+
 def test_timeout_on_a_real_long_check():
     big = stored("gpu-search/relu-k50-n50-*.json")  # n k = 2500: about a second of arithmetic
     (r,) = run_local([big], jobs=1, timeout=0.01)
@@ -124,7 +159,7 @@ def test_subprocess_route_for_daemonic_workers(certs):
     assert _key(r) == _key(check_one(certs[0]))
     r = runner._in_subprocess(str(certs[2]), 120)
     assert not r.proven and "statement" in r.message
-    r = runner._in_subprocess(str(stored("relu-k20-n20-*.json")), 0.05)
+    r = runner._in_subprocess(str(stored("gpu-search/relu-k50-n50-*.json")), 0.05)  # about a second
     assert not r.proven and "time limit" in r.message
 
 

@@ -301,7 +301,7 @@ def test_rejects_part_c_on_a_symmetric_minimum(tmp_path):
     src = next((f for f in SYMMETRIC_MIN if is_minimum(f)), None)
     if src is None:  # pragma: no cover
         pytest.skip("no symmetric minimum stored")
-    stored = ROOT / "certificates" / "overparameterization" / src.relative_to(ROOT / "certificates" / "spurious_minima")
+    stored = ROOT / "certificates" / "overparameterization" / src.relative_to(ROOT / "certificates" / "spurious_symmetric")
     c = load_certificate(stored)
     c.pop("provenance", None)
     c["claim"]["same_dimension"] = {"direction": [1.0] + [0.0] * (c["claim"]["k"] - 1), "t0": 0.01,
