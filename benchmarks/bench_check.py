@@ -69,7 +69,8 @@ def children_cpu() -> float:
 def memo_ab(folder: str, chunk: int = 200) -> str:
     """Serial CPU time of deciding every certificate under ``folder`` with the memo off and on."""
     from certify.kernel import checking
-    from certify.kernel.checking import check_file, expand_paths
+    from certify.kernel.checking import check_file
+    from certify.paths import expand_paths
 
     files, _ = expand_paths([ROOT / folder])
     cpu = {"A": 0.0, "B": 0.0}

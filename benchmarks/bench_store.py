@@ -45,7 +45,8 @@ def main() -> int:
         print(f"whole store: certify check -q -j {args.jobs} {args.folder}: {wall:.1f} s wall, exit {done.returncode}, "
               f"'{tail}' (load before {before}, after {load()})")
         out["store_wall_s"] = wall
-    from certify.kernel.checking import expand_paths, check_file
+    from certify.kernel.checking import check_file
+    from certify.paths import expand_paths
 
     files, _ = expand_paths([ROOT / args.folder])
     per = defaultdict(list)

@@ -42,7 +42,9 @@ def main() -> int:
     ap.add_argument("--skip-overparam", action="store_true")
     args = ap.parse_args()
 
-    from certify.kernel.checking import check_data, check_text, expand_paths, parse_claim
+    from certify.kernel.checking import check_data, check_text, parse_claim
+
+    from certify.paths import expand_paths
     from certify.kernel.overparameterization.bounds import split_bound
     from certify.kernel.overparameterization.kind import quantities, rational_enclosure
 

@@ -148,7 +148,7 @@ def _dask_client(address: str):
 def _cmd_check(args) -> int:
     import time
 
-    from .kernel.checking import expand_paths
+    from .paths import expand_paths
     from .report import BRIEF_ABOVE, lines, printable, summary, total
     from .runner import default_jobs, run_dask, run_local
 

@@ -7,7 +7,7 @@ UNTRUSTED (CLI side; the kernel decides every certificate).  Written by
 
 Format (``"format"`` must be the first key: a folder walk recognises the file
 by its first bytes and never takes it for a certificate, see
-:func:`certify.kernel.checking.is_manifest_file`)::
+:func:`certify.paths.is_manifest_file`)::
 
     {"format": "certify-manifest", "version": 1,
      "root": ".",                       # the certificates' folder, relative to the manifest's folder
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
-from .kernel.checking import MANIFEST_FORMAT, expand_paths
+from .paths import MANIFEST_FORMAT, expand_paths
 from .runner import PROVEN, Result
 
 MANIFEST_NAME = "MANIFEST.json"

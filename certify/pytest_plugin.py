@@ -202,7 +202,7 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     targets = config.getoption("certify")
     if not targets:
         return
-    from .kernel.checking import expand_paths, is_manifest_file
+    from .paths import expand_paths, is_manifest_file
     from .runner import Result
 
     rootdir = Path(config.rootpath)

@@ -27,7 +27,7 @@ Routes
   ships its bytes, so the workers need not share a file system.
 
 Results are yielded in the serial order (the order of
-:func:`certify.kernel.checking.expand_paths`), each as soon as it and all
+:func:`certify.paths.expand_paths`), each as soon as it and all
 before it are done, so the output of ``-j 8`` is the output of ``-j 1``.
 
 Time limit

@@ -8,7 +8,7 @@ from the kernel's registry and the files on disk, never from a hand-kept list:
 
 "Code lines" are the lines of a module that hold code: blank lines, comment
 lines and docstrings (module, class and function) are not counted.
-tests/test_contract.py fails when docs/trust.md or README.md is out of date.
+tests/core/test_contract.py fails when docs/trust.md or README.md is out of date.
 """
 from __future__ import annotations
 

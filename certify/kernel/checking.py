@@ -8,14 +8,11 @@ internal error is never a pass).
 from __future__ import annotations
 
 import copy
-import fnmatch
 import hashlib
 import json
 import os
-import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .certificate import (FORMAT, CertificateError, NotProven, get_object, get_str, load_certificate, only_fields,
@@ -35,6 +32,7 @@ class Verdict:
     bounds: dict = field(default_factory=dict)
 
     def line(self) -> str:
+        """The verdict as one line of text: PROVEN or NOT PROVEN, the path and the message."""
         tag = "PROVEN    " if self.proven else "NOT PROVEN"
         return f"{tag} {self.path}: {self.message}"
 
@@ -140,6 +138,8 @@ def content_digest(cert: Any) -> str | None:
 
 
 def _remember(digest: str, summary: str, bounds: Any) -> None:
+    """Keep a PROVEN result under its content digest (a private copy of the bounds), dropping the least
+    recently used entries beyond the memo's size limit."""
     _memo[digest] = Proven(summary, copy.deepcopy(dict(bounds)))
     _memo.move_to_end(digest)
     while len(_memo) > _MEMO_LIMIT:
@@ -214,90 +214,3 @@ def check_text(text: str, path: str = "<text>") -> Verdict:
     """The verdict on certificate text, exactly as :func:`check_file` would give it for a file holding
     that text (never raises)."""
     return _verdict(path, lambda: parse_json_text(text))
-
-
-MANIFEST_FORMAT = "certify-manifest"  # a manifest file (certify/manifest.py) is data, not a certificate
-_MANIFEST_START = re.compile(rb'\A\s*\{\s*"format"\s*:\s*"certify-manifest"')
-
-
-def is_manifest_file(path: str | os.PathLike) -> bool:
-    """True if the file begins with ``{"format": "certify-manifest"``: such a file is never a valid
-    certificate (its format field is not FORMAT and duplicate keys are rejected), so a folder walk
-    may skip it without skipping anything that could be proven."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(256)
-    except OSError:
-        return False
-    return bool(_MANIFEST_START.match(head))
-
-
-def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
-    return any(fnmatch.fnmatchcase(name, g) or fnmatch.fnmatchcase(rel, g) for g in patterns)
-
-
-def _walk(root: Path, patterns: tuple[str, ...]) -> list[Path]:
-    """*.json files under ``root``, skipping hidden entries, virtual environments (folders holding
-    pyvenv.cfg), manifest files and whatever matches an exclude pattern."""
-    found: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        here = Path(folder)
-        rel_here = here.relative_to(root)
-        keep = []
-        for d in dirs:
-            rel = (rel_here / d).as_posix()
-            if d.startswith(".") or (here / d / "pyvenv.cfg").is_file() or _excluded(rel, d, patterns):
-                continue
-            keep.append(d)
-        dirs[:] = keep  # os.walk descends only into these (no symlinked folders: followlinks=False)
-        for n in names:
-            if not n.endswith(".json") or n.startswith("."):
-                continue
-            q = here / n
-            if _excluded((rel_here / n).as_posix(), n, patterns) or not q.is_file() or is_manifest_file(q):
-                continue
-            found.append(q)
-    return sorted(found)
-
-
-def expand_paths(
-    paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()
-) -> tuple[list[Path], list[str]]:
-    """Files as given; folders searched recursively for *.json.  Returns (files, missing).
-
-    A folder walk skips hidden files and folders (names starting with "."),
-    virtual environments (folders holding ``pyvenv.cfg``), manifest files
-    (:func:`is_manifest_file`) and entries whose name or path relative to the
-    walked folder matches one of the ``exclude`` glob patterns (fnmatch, case
-    sensitive, "/" as separator).  Symbolic links to folders are not followed.
-    Files named explicitly are always taken."""
-    patterns = tuple(exclude)
-    files: list[Path] = []
-    missing: list[str] = []
-    for p in paths:
-        p = Path(p)
-        if p.is_dir():
-            found = _walk(p, patterns)
-            if not found:
-                missing.append(f"{p}: folder holds no *.json certificate")
-            files.extend(found)
-        elif p.is_file():
-            files.append(p)
-        elif p.exists():
-            missing.append(f"{p}: not a regular file or folder")
-        else:
-            missing.append(f"{p}: no such file or folder")
-    return files, missing
-
-
-def check_paths(
-    paths: Iterable[str | os.PathLike], report: Callable[[Verdict], None] | None = None
-) -> tuple[list[Verdict], list[str]]:
-    files, missing = expand_paths(paths)
-    verdicts = []
-    for f in files:
-        v = check_file(f)
-        if report is not None:
-            report(v)
-        verdicts.append(v)
-    return verdicts, missing

@@ -306,7 +306,9 @@ def table_rows(folder: str) -> list[dict]:
     """One row per relu-network-exact certificate under folder: sizes and a timed kernel check."""
     import json
 
-    from ..kernel.checking import check_file, expand_paths
+    from ..kernel.checking import check_file
+
+    from ..paths import expand_paths
 
     files, missing = expand_paths([folder])
     if missing:

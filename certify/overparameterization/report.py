@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..kernel.checking import check_file, expand_paths
+from ..kernel.checking import check_file
+
+from ..paths import expand_paths
 from ..kernel.certificate import load_certificate
 
 

@@ -2,7 +2,7 @@
 
 UNTRUSTED (search side).  Batched over many points and written once for
 numpy and cupy: the array module follows the input.  Formulas:
-docs/spurious-minima.md (same as certify/spurious_minima/rigorous.py, which is
+docs/spurious-minima.md (the same as certify/kernel/teacher_student.py, which is
 the trusted, independent implementation).
 
 Shapes: W is (B, n, d) (a batch of students), V is (k, d) (the teacher).

@@ -115,7 +115,7 @@ def plan_files(inputs, out_dir: str | os.PathLike) -> list[tuple[Path, Path]]:
     """(source, target) pairs: a file goes to out_dir/<its name>; a folder's *.json files (walked like
     ``certify check``) keep their path relative to that folder under out_dir.  Raises PublishError on a
     missing input or when two sources would be written to the same target."""
-    from ..kernel.checking import expand_paths
+    from ..paths import expand_paths
 
     out = Path(out_dir)
     pairs: list[tuple[Path, Path]] = []

@@ -184,7 +184,7 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
         "Safran, Yehudai & Shamir (COLT 2021) published 2208 classes of spurious local minima of the",
         "two-layer ReLU teacher–student loss (n = k students, teacher I_k), k = 7…100, each checked in",
         "floating point only (`data/sys2021-minima.json`). Each class was polished by Newton's",
-        "method in its compact parameters (`certify/spurious_minima/compact.py`, O(m³) work per",
+        "method in its compact parameters (`certify/spurious_symmetric/compact.py`, O(m³) work per",
         "evaluation whatever k is) and certified with the claim kind `relu-spurious-minimum-symmetric`",
         "(theorem: docs/spurious-symmetric.md) for **every input dimension d ≥ k**. The certificates are",
         "in `certificates/spurious_symmetric/published/k{K}/`, one per class.",

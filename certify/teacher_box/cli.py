@@ -72,7 +72,9 @@ def _cmd_table(args) -> int:
     """Check every teacher-box certificate under the folders given and print a markdown table."""
     import time
 
-    from ..kernel.checking import check_file, expand_paths
+    from ..kernel.checking import check_file
+
+    from ..paths import expand_paths
     from ..kernel.teacher_box.kind import KIND
 
     json_out = output_file(args.json, args.overwrite, "--json")

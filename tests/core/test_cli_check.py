@@ -159,7 +159,7 @@ def test_folder_walk_skips_hidden_folders_venvs_and_excludes(run, folder):
 
 
 def test_folder_walk_from_a_repository_root_does_not_enter_the_venv(folder):
-    from certify.kernel.checking import expand_paths
+    from certify.paths import expand_paths
 
     (folder / ".venv" / "lib").mkdir(parents=True)
     (folder / ".venv" / "pyvenv.cfg").write_text("")

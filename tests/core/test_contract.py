@@ -22,7 +22,8 @@ import pytest
 from helpers import assert_rejected
 
 from certify.kernel.certificate import parse_json_text
-from certify.kernel.checking import check_data, check_file, expand_paths
+from certify.kernel.checking import check_data, check_file
+from certify.paths import expand_paths
 from certify.kernel.contract import ClaimKind
 from certify.kernel.registry import kinds
 from certify.publishing import dumps

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from certify.kernel.checking import expand_paths, is_manifest_file
+from certify.paths import expand_paths, is_manifest_file
 from certify.manifest import MANIFEST_NAME, ManifestError, load_manifest, plan, sha256_file
 
 from conftest import REPO_ROOT as REPO, stored_spurious as stored

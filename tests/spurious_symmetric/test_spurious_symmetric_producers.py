@@ -223,7 +223,8 @@ def symmetric_cli(capsys):
 
 @needs_kind
 def test_prove_from_compact_entry_and_record_file(symmetric_cli, tmp_path):
-    from certify.kernel.checking import check_paths
+    from certify.kernel.checking import check_file
+    from certify.paths import expand_paths
 
     entry = tmp_path / "entry.json"
     entry.write_text(json.dumps(K7))
@@ -241,7 +242,8 @@ def test_prove_from_compact_entry_and_record_file(symmetric_cli, tmp_path):
     rc, out, err = symmetric_cli("prove", "--from", rec, "--out", tmp_path / "rec")
     assert rc == 0, out + err
     assert sorted(p.parent.name for p in (tmp_path / "rec").rglob("*.json")) == ["k007", "k019"]
-    verdicts, missing = check_paths([tmp_path / "rec"])
+    files, missing = expand_paths([tmp_path / "rec"])
+    verdicts = [check_file(f) for f in files]
     assert len(verdicts) == 2 and all(v.proven for v in verdicts) and not missing
 
 

@@ -225,6 +225,7 @@ def same_dimension_bound(X: Interval, i: int, a: Interval, delta: np.ndarray, t0
     xd = (XA * D.reshape(1, k)).sum(axis=1)
 
     def signed_sum(form: Interval) -> Interval:
+        """An enclosure of sum over the other students minus sum over the teachers of a per-neuron form."""
         total = Interval.point(0.0)
         if plus.any():
             total = total + form[plus].sum(axis=0)

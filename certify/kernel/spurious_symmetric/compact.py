@@ -423,7 +423,9 @@ def pattern(big: tuple[bool, ...]) -> Pattern:
         if max(fill) > 2:  # pragma: no cover - by construction every row has at most two terms
             raise AssertionError("a row of a dot form with more than two terms")
 
-    def upper(i, j):  # flat upper-triangle target of the entry (i, j); -1 for padding
+    def upper(i, j):
+        """The flat upper-triangle index of the Hessian entry (i, j) (i, j swapped if needed); -1 where
+        i or j is the padding index n."""
         i, j = np.minimum(i, j), np.maximum(i, j)
         return np.where((i < n) & (j < n), i * n + j, -1)
 

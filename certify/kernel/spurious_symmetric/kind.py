@@ -162,6 +162,9 @@ class SymmetricSpuriousMinimum(ClaimKind):
 
     # ------------------------------------------------------------------ parse
     def parse(self, cert: dict) -> SymmetricClaim:
+        """Validate k (<= MAX_K), the blocks (at most MAX_BLOCKS positive integers summing to k), the
+        teacher, input dimensions, nature, the (m, m + 1) binary64 values (unused entries 0.0) and the
+        radius (in (0, MAX_RADIUS]); returns the typed claim.  Raises CertificateError otherwise."""
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=1)
         within_limit(k, MAX_K, "claim.k")
@@ -281,6 +284,7 @@ class SymmetricSpuriousMinimum(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: SymmetricClaim) -> str:
+        """The claim's data in readable form (no checking)."""
         lines = [
             f"problem: two-layer ReLU teacher-student, n = k = {c.k}, teacher V = I_k, "
             f"input dimensions: {'every d >= k' if c.all_dims else 'd = k'}",
