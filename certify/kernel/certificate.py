@@ -180,6 +180,14 @@ def get_str(obj: dict, key: str, ctx: str = "") -> str:
     return value
 
 
+def get_choice(obj: dict, key: str, choices: tuple[str, ...], ctx: str = "") -> str:
+    """A string field that must be one of ``choices``."""
+    value = get_str(obj, key, ctx)
+    if value not in choices:
+        raise CertificateError(f"{_where(key, ctx)} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+    return value
+
+
 def get_bool(obj: dict, key: str, ctx: str = "") -> bool:
     """Field ``key`` of ``obj``, which must be JSON ``true`` or ``false``: 0 and 1 are refused
     (CertificateError otherwise)."""

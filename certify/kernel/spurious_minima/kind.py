@@ -34,7 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..certificate import CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str, within_limit
+from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_choice, get_int, get_object,
+                           within_limit)
 from ..contract import ClaimKind, Proven, describe_with_matrix
 from ..definite import min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_midrad
 from ..interval import Interval, NotProven, norm2_upper
@@ -100,12 +101,8 @@ class SpuriousMinimum(ClaimKind):
                 f"claim.n = {n} < claim.k = {k}: with fewer students than teachers the global minimum of F is "
                 "positive, so F > 0 does not show a minimum is spurious (this kind needs n >= k)"
             )
-        teacher = get_str(claim, "teacher", "claim")
-        if teacher != "identity":
-            raise CertificateError(f"claim.teacher must be 'identity' (V = I_k), got {teacher!r}")
-        dims = get_str(claim, "input_dimensions", "claim")
-        if dims not in INPUT_DIMENSIONS:
-            raise CertificateError(f"claim.input_dimensions must be one of {INPUT_DIMENSIONS}, got {dims!r}")
+        get_choice(claim, "teacher", ("identity",), "claim")  # V = I_k
+        dims = get_choice(claim, "input_dimensions", INPUT_DIMENSIONS, "claim")
         point = get_binary64_array(cert, "point", (n, k))
         radius = get_binary64(cert, "radius")
         if not (0.0 < radius <= 0.5):

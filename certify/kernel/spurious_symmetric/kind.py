@@ -42,7 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_int, get_object, get_str,
+from ..certificate import (CertificateError, get_binary64, get_binary64_array, get_choice, get_int, get_object,
                            require, within_limit)
 from ..contract import ClaimKind, Proven, describe_with_matrix
 from ..definite import min_eigenvalue_lower_bound, symmetric_part
@@ -178,15 +178,9 @@ class SymmetricSpuriousMinimum(ClaimKind):
         blocks = tuple(raw)
         if sum(blocks) != k:
             raise CertificateError(f"claim.blocks sum to {sum(blocks)}, not claim.k = {k}")
-        teacher = get_str(claim, "teacher", "claim")
-        if teacher != "identity":
-            raise CertificateError(f"claim.teacher must be 'identity' (V = I_k), got {teacher!r}")
-        dims = get_str(claim, "input_dimensions", "claim")
-        if dims not in INPUT_DIMENSIONS:
-            raise CertificateError(f"claim.input_dimensions must be one of {INPUT_DIMENSIONS}, got {dims!r}")
-        nature = get_str(claim, "nature", "claim")
-        if nature not in NATURES:
-            raise CertificateError(f"claim.nature must be one of {NATURES}, got {nature!r}")
+        get_choice(claim, "teacher", ("identity",), "claim")  # V = I_k
+        dims = get_choice(claim, "input_dimensions", INPUT_DIMENSIONS, "claim")
+        nature = get_choice(claim, "nature", NATURES, "claim")
         m = len(blocks)
         values = get_binary64_array(cert, "values", (m, m + 1))
         for i, b in enumerate(blocks):
