@@ -79,7 +79,7 @@ Folder walks take *.json files and skip hidden entries, virtual environments
 See docs/ci.md for CI recipes (GitHub Actions, pre-commit, pytest --certify)."""
 
 # optional dependencies -> the extra that installs them (pyproject.toml)
-EXTRAS = {"scipy": "search", "mpmath": "search", "tqdm": "search", "matplotlib": "plot",
+EXTRAS = {"scipy": "search", "tqdm": "search", "matplotlib": "plot",
           "cupy": "gpu", "distributed": "distributed", "dask": "distributed", "onnx": "networks"}
 
 
