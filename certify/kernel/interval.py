@@ -195,14 +195,14 @@ class Interval:
         inside [-1, 1]."""
         if (self.lo < -1.0).any() or (self.hi > 1.0).any():
             raise NotProven("acos of an interval leaving [-1, 1]")
-        lo = np.empty_like(self.lo)
-        hi = np.empty_like(self.hi)
+        # fresh 1-D outputs, filled in the C order of ravel() and reshaped back: correct for any memory
+        # layout of the input (np.empty_like would keep a Fortran layout, whose reshape(-1) is a copy)
         flat_lo, flat_hi = self.lo.ravel(), self.hi.ravel()
-        out_lo, out_hi = lo.reshape(-1), hi.reshape(-1)
+        out_lo, out_hi = np.empty(flat_lo.size), np.empty(flat_hi.size)
         for t in range(flat_lo.size):
             out_lo[t] = arb_lower(arb(float(flat_hi[t])).acos())
             out_hi[t] = arb_upper(arb(float(flat_lo[t])).acos())
-        return Interval._make(lo, hi, "acos")
+        return Interval._make(out_lo.reshape(self.lo.shape), out_hi.reshape(self.hi.shape), "acos")
 
     def sum(self, axis: int) -> "Interval":
         """Sum along an axis, as a loop of outward-rounded additions (the axis must not be empty: an empty

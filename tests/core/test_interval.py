@@ -593,3 +593,27 @@ def test_sum_pairwise_contains_exact_sum_and_is_no_wider(m):
     assert (y.sum_pairwise(axis=0).hi - y.sum_pairwise(axis=0).lo) <= (y.sum(axis=0).hi - y.sum(axis=0).lo)
     with pytest.raises(NotProven):
         Interval(np.full(4, 1e308), np.full(4, 1e308)).sum_pairwise(axis=0)
+
+
+def test_acos_does_not_depend_on_the_memory_layout():
+    """A Fortran-ordered (transposed) input gives the same enclosure as its C-ordered copy (a kernel
+    function must not depend on how numpy lays out an array)."""
+    rng = np.random.default_rng(3)
+    a = rng.uniform(-0.9, 0.9, (4, 5))
+    f = np.asfortranarray(a)
+    assert not f.flags["C_CONTIGUOUS"]
+    r_f, r_c = Interval(f, f).acos(), Interval(a, a).acos()
+    assert np.array_equal(r_f.lo, r_c.lo) and np.array_equal(r_f.hi, r_c.hi)
+    t = Interval(a.T, a.T).acos()  # a transposed view
+    assert np.array_equal(t.lo, r_c.lo.T) and np.array_equal(t.hi, r_c.hi.T)
+
+
+def test_teacher_student_enclosures_do_not_depend_on_the_memory_layout():
+    from certify.kernel.teacher_student import enclose
+
+    rng = np.random.default_rng(4)
+    W = rng.standard_normal((5, 5))
+    c = enclose(Interval.point(W), ("loss", "grad", "hess_entries", "m"))
+    f = enclose(Interval.point(np.asfortranarray(W)), ("loss", "grad", "hess_entries", "m"))
+    for a, b in ((c.loss, f.loss), (c.grad, f.grad), (c.hess_entries, f.hess_entries), (c.m_matrix, f.m_matrix)):
+        assert np.array_equal(a.lo, b.lo) and np.array_equal(a.hi, b.hi)

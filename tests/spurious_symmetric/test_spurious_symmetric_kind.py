@@ -584,3 +584,40 @@ def test_loss_guard(family, monkeypatch):
     check_data(cert)
     monkeypatch.setattr(kind_module, "enclose_point_arb", lowered)
     assert "may be a global minimum" in rejected(cert)
+
+
+@pytest.mark.parametrize("k,p", [(7, (1, 6)), (10, (2, 8)), (13, (4, 9)), (19, (6, 1, 12))])
+def test_compact_formulas_agree_with_the_teacher_student_module(published, k, p):
+    """The symmetric kind's compact enclosures (F, Q^T grad F, Q^T H Q and the compression of M) and
+    the kernel's one teacher-student module (certify.kernel.teacher_student), both evaluated at the
+    same block-constant point, give enclosures that intersect: two sound enclosures of one number
+    always do, so a formula error in either shows here."""
+    from certify.kernel.teacher_student import enclose as enclose_dense
+
+    cls = [c for c in published if c["k"] == k and c["p"] == list(p)][0]
+    W = expand(p, cls["vals"])
+    ref = C.refinement(p)
+    q = ref.q
+    phi = C.values_to_theta(p, np.array(cls["vals"]))
+    e = C.enclose(q, Interval.point(phi[ref.parent]), want_hess=True, want_m=True)
+    d = enclose_dense(Interval.point(W), ("loss", "grad", "hess_entries", "m"))
+    Q = _cell_matrix(q)
+    slack = 1e-12
+
+    def meets(lo1, hi1, lo2, hi2, what):
+        assert np.all(lo1 <= hi2 + slack) and np.all(lo2 <= hi1 + slack), what
+
+    meets(e.loss.lo, e.loss.hi, d.loss.lo, d.loss.hi, "F")
+    gm, gr = d.grad.mid_rad()
+    g_mid, g_rad = Q @ gm.ravel(), np.abs(Q) @ gr.ravel()
+    meets(e.grad.lo, e.grad.hi, g_mid - g_rad, g_mid + g_rad, "Q^T grad F")
+    hm, hr = d.hess_entries.mid_rad()
+    h_mid, h_rad = Q @ hm @ Q.T, np.abs(Q) @ hr @ np.abs(Q).T
+    meets(e.hess.lo, e.hess.hi, h_mid - h_rad, h_mid + h_rad, "Q^T H Q")
+    blk = np.repeat(np.arange(len(q)), q)
+    Qs = np.zeros((len(q), k))
+    Qs[blk, np.arange(k)] = 1.0
+    scale = 1 / np.sqrt(np.outer(np.array(q, float), np.array(q, float)))
+    mm, mr = d.m_matrix.mid_rad()
+    meets(e.m_scaled.lo, e.m_scaled.hi, (Qs @ mm @ Qs.T) * scale - (Qs @ mr @ Qs.T) * scale,
+          (Qs @ mm @ Qs.T) * scale + (Qs @ mr @ Qs.T) * scale, "compressed M")

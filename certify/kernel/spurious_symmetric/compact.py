@@ -52,7 +52,7 @@ from functools import lru_cache
 import numpy as np
 from flint import arb, ctx
 
-from ..interval import Interval, NotProven, pi as pi_enclosure
+from ..interval import Interval, NotProven, arb_lower, arb_upper, pi as pi_enclosure
 
 _NEG, _POS = -np.inf, np.inf
 
@@ -564,24 +564,6 @@ def compress(p: tuple[int, ...], h: IV) -> IV:
 # ------------------------------------------------------------------- angles
 
 
-def _arb_lower(x: arb) -> float:
-    """A binary64 value <= every point of the ball x."""
-    if not x.is_finite():
-        raise NotProven("arb enclosure is not finite")
-    lo = x.lower()
-    v = float(lo)
-    return v if arb(v) <= lo else float(np.nextafter(v, _NEG))
-
-
-def _arb_upper(x: arb) -> float:
-    """A binary64 value >= every point of the ball x."""
-    if not x.is_finite():
-        raise NotProven("arb enclosure is not finite")
-    hi = x.upper()
-    v = float(hi)
-    return v if arb(v) >= hi else float(np.nextafter(v, _POS))
-
-
 def _clip(x: IV, lo_bound: float) -> IV:
     """Intersect with [lo_bound, 1], for a quantity known to lie there (a cosine or a sine)."""
     lo = np.maximum(x.lo, lo_bound)
@@ -613,8 +595,8 @@ def _pi_minus_angle(t: IV, S: IV, R: IV) -> IV:
             lo, hi = arb(sl).asin(), arb(sh).asin()
         else:  # acos(-c), increasing in c
             lo, hi = arb(-cl).acos(), arb(-ch).acos()
-        out_lo.append(_arb_lower(lo))
-        out_hi.append(_arb_upper(hi))
+        out_lo.append(arb_lower(lo))
+        out_hi.append(arb_upper(hi))
     return IV.checked(np.array(out_lo), np.array(out_hi), "angle")
 
 
@@ -784,7 +766,7 @@ def _point_lists(big: tuple[bool, ...]) -> tuple:
 
 def _arb_interval(values: list) -> Interval:
     """Binary64 intervals containing the arb balls (ends rounded outward)."""
-    return Interval(np.array([_arb_lower(v) for v in values]), np.array([_arb_upper(v) for v in values]))
+    return Interval(np.array([arb_lower(v) for v in values]), np.array([arb_upper(v) for v in values]))
 
 
 def enclose_point_arb(q: tuple[int, ...], theta: np.ndarray, prec: int = 256) -> Enclosures:
