@@ -1,8 +1,8 @@
 """``certify hermite``: certified Hermite expansions of activations (producer side, UNTRUSTED).
 
     certify hermite table ACTIVATION [--degree N] [--normalized] [--rows K] [--prec BITS]
-    certify hermite write ACTIVATION --out FILE [--degree N] [--normalized] [--prec BITS] [--overwrite]
-    certify hermite write all --out DIR [--degree N] [--prec BITS] [--overwrite]
+    certify hermite prove ACTIVATION --out FILE [--degree N] [--normalized] [--prec BITS] [--overwrite]
+    certify hermite prove all --out DIR [--degree N] [--prec BITS] [--overwrite]
     certify hermite plot --out PNG [--degree N] [--overwrite]     # needs matplotlib
     certify hermite list
 
@@ -36,7 +36,7 @@ def _check_name(name: str, allow_all: bool) -> None:
         return
     if name not in known:
         extra = " (or 'all')" if allow_all else ""
-        hint = "; 'all' is for `certify hermite write`" if name == "all" else ""
+        hint = "; 'all' is for `certify hermite prove`" if name == "all" else ""
         raise _user_error(f"unknown activation {name!r}; known: {', '.join(known)}{extra}{hint}")
 
 
@@ -102,7 +102,7 @@ def _cmd_table(args) -> int:
     _check_request(args.activation, _degree(args, args.activation), args.prec)
     result = _certificate(args.activation, _degree(args, args.activation), args.normalized, args.prec)
     print(table(result, None if args.rows == -1 else args.rows))
-    print(f"computed in {result.seconds:.2f} s (not written; `certify hermite write` writes a certificate)")
+    print(f"computed in {result.seconds:.2f} s (not written; `certify hermite prove` writes a certificate)")
     return 0
 
 

@@ -231,7 +231,7 @@ def record_page(table: list[dict], rows: list[dict], comparison: dict | None, me
     lines += ["", "![proven λ_min and loss against k](published-record.png)", ""]
     if comparison:
         lines += [
-            "## `certify spurious search` against the published global-minimum counts",
+            "## `certify spurious-minima search` against the published global-minimum counts",
             "",
             meta.get("search_text", ""),
             "",
