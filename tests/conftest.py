@@ -175,6 +175,20 @@ def run_cli(capsys):
 
 
 @pytest.fixture
+def run(run_cli):
+    """The same as run_cli (a shorter name for the CLI tests)."""
+    return run_cli
+
+
+@pytest.fixture(scope="session")
+def minimum6() -> dict:
+    """The stored dense k = 6 spurious-minimum certificate (a fresh dict per session; do not mutate)."""
+    from certify.kernel.certificate import load_certificate
+
+    return load_certificate(REPO_ROOT / "certificates" / "spurious_minima" / "relu-k06-n06-loss0.02508058.json")
+
+
+@pytest.fixture
 def run_subprocess():
     """run_subprocess(*args) -> CompletedProcess of `python -m certify ARGS` (text mode)."""
 

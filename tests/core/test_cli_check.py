@@ -15,11 +15,6 @@ from conftest import REPO_ROOT as REPO, stored_spurious as stored
 
 
 @pytest.fixture
-def run(run_cli):
-    return run_cli
-
-
-@pytest.fixture
 def folder(tmp_path) -> Path:
     """certs/: a.json, b.json proven; sub/c_bad.json not proven (statement changed)."""
     d = tmp_path / "certs"

@@ -16,11 +16,6 @@ from conftest import REPO_ROOT as REPO, stored_spurious as stored
 
 
 @pytest.fixture
-def run(run_cli):
-    return run_cli
-
-
-@pytest.fixture
 def folder(tmp_path) -> Path:
     d = tmp_path / "certs"
     (d / "sub").mkdir(parents=True)

@@ -30,11 +30,6 @@ STORED6 = ROOT / "certificates" / "overparameterization" / "relu-k06-n06-loss0.0
 
 
 @pytest.fixture(scope="module")
-def minimum6() -> dict:
-    return load_certificate(MIN6)
-
-
-@pytest.fixture(scope="module")
 def _cert6(minimum6):
     p = plan(minimum6)
     return build(minimum6, p), p

@@ -32,11 +32,6 @@ SYMMETRIC_MIN = sorted((ROOT / "certificates" / "spurious_symmetric" / "families
 
 
 @pytest.fixture(scope="module")
-def minimum6() -> dict:
-    return load_certificate(MIN6)
-
-
-@pytest.fixture(scope="module")
 def _built(minimum6):
     p = plan(minimum6)
     sd = plan_same_dimension(minimum6, p)

@@ -9,6 +9,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from symmetric_testing import cell_matrix
 
 from certify.kernel.certificate import NotProven
 from certify.kernel.interval import Interval
@@ -145,18 +146,6 @@ def test_values_to_theta_and_layout_follow_the_certificate_layout():
 # ----------------------------------------------------------------------------- box enclosures vs dense formulas
 
 
-def _cell_matrix(q):
-    """Columns = vec of the 0/1 cell-indicator matrices Q_s of Fix(G_q) (rows of W = students)."""
-    lay = C.layout(tuple(q))
-    k, m = sum(q), len(q)
-    blk = np.repeat(np.arange(m), q)
-    Q = np.zeros((lay.n, k, k))
-    for c in range(k):
-        for r in range(k):
-            b, a = blk[c], blk[r]
-            s = lay.index[("x", a, b)] if a != b else (lay.index[("d", b)] if r == c else lay.index[("o", b)])
-            Q[s, c, r] = 1.0
-    return Q.reshape(lay.n, k * k)
 
 
 def _random_point(q, rng):
@@ -173,7 +162,7 @@ def test_box_enclosures_contain_the_dense_values_at_points_of_the_box(q):
     rng = np.random.default_rng(sum(q) * 31 + len(q))
     k = sum(q)
     V = L.identity_teacher(k)
-    Q = _cell_matrix(q)
+    Q = cell_matrix(q)
     th = _random_point(q, rng)
     box = Interval.around(th, 1e-4 * (1 + np.abs(th)))
     e = C.enclose(q, box, want_hess=True, want_m=True)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from symmetric_testing import cell_matrix
 
 from certify.kernel.certificate import CertificateError, NotProven
 from certify.kernel.checking import check_data
@@ -174,18 +175,6 @@ def test_registered():
 # ----------------------------------------------------------------------------- compact formulas vs dense
 
 
-def _cell_matrix(q):
-    """Columns = vec of the 0/1 cell-indicator matrices Q_s of Fix(G_q) (test-side, dense)."""
-    lay = C.layout(tuple(q))
-    k, m = sum(q), len(q)
-    blk = np.repeat(np.arange(m), q)
-    Q = np.zeros((lay.n, k, k))
-    for c in range(k):
-        for r in range(k):
-            b, a = blk[c], blk[r]
-            s = lay.index[("x", a, b)] if a != b else (lay.index[("d", b)] if r == c else lay.index[("o", b)])
-            Q[s, c, r] = 1.0
-    return Q.reshape(lay.n, k * k)
 
 
 @pytest.mark.parametrize("k,p", [(7, (1, 6)), (10, (2, 8)), (11, (3, 8)), (13, (4, 9)), (19, (6, 1, 12))])
@@ -199,7 +188,7 @@ def test_compact_enclosures_match_dense_formulas(published, k, p):
     q = ref.q
     phi = C.values_to_theta(p, np.array(cls["vals"]))
     e = C.enclose(q, Interval.point(phi[ref.parent]), want_hess=True, want_m=True)
-    Q = _cell_matrix(q)
+    Q = cell_matrix(q)
     assert np.allclose((Q.T @ C.values_to_theta(p, np.array(cls["vals"]))[ref.parent]).reshape(k, k), W)
     F = L.loss(W[None], V)[0]
     assert e.loss.lo - 1e-12 <= F <= e.loss.hi + 1e-12
@@ -601,7 +590,7 @@ def test_compact_formulas_agree_with_the_teacher_student_module(published, k, p)
     phi = C.values_to_theta(p, np.array(cls["vals"]))
     e = C.enclose(q, Interval.point(phi[ref.parent]), want_hess=True, want_m=True)
     d = enclose_dense(Interval.point(W), ("loss", "grad", "hess_entries", "m"))
-    Q = _cell_matrix(q)
+    Q = cell_matrix(q)
     slack = 1e-12
 
     def meets(lo1, hi1, lo2, hi2, what):
