@@ -3,7 +3,9 @@
 TRUSTED (docs/trust.md).  Imports only the kernel, numpy and python-flint.
 
 Claim.  For the teacher-student objective F of docs/spurious-minima.md with
-n >= k students and the orthonormal teacher V = I_k (so min F = 0): F has a strict local
+n >= k students and the orthonormal teacher V = I_k, or a given teacher matrix of rank k (a k x k
+matrix T, or a k x d matrix V reduced rigorously to a box around (V V^T)^{1/2}: teachers.py; in
+every case min F = 0): F has a strict local
 minimum x* with F(x*) > 0 (so it is not a global minimum, whose value is 0)
 within Euclidean distance ``radius`` of the stored point x~; when
 ``input_dimensions`` is "all", the embedded point (zeros in the extra
@@ -40,6 +42,7 @@ from ..definite import min_eigenvalue_lower_bound, min_eigenvalue_lower_bound_mi
 from ..interval import Interval, NotProven, norm2_upper
 from ..box_argument import box_argument
 from ..teacher_student import enclose
+from .teachers import MAX_TEACHER_ENTRIES, REDUCTION_FIELD, GivenTeacher, parse_teacher, teacher_box
 
 MAX_PARAMETERS = 10000  # n*k; the Hessian is (n k) x (n k): k = n = 100 needs about 2.4 GB (docs/spurious-minima.md)
 MAX_STUDENTS = 200  # n; the pair quantities are O(n^2 k)
@@ -53,29 +56,52 @@ class SpuriousMinimumClaim:
     all_dims: bool  # every d >= k (else d = k only)
     point: np.ndarray  # (n, k) binary64
     radius: float
+    teacher: GivenTeacher | None = None  # None: the identity teacher (teachers.py)
 
 
 class SpuriousMinimum(ClaimKind):
     name = "relu-spurious-minimum"
     version = 1
-    title = "a spurious strict local minimum of the two-layer ReLU teacher-student loss (teacher I_k)"
+    title = "a spurious strict local minimum of the two-layer ReLU teacher-student loss (teacher I_k or a given teacher)"
     theorem = "docs/spurious-minima.md"
-    trusted_modules = ("certify.kernel.spurious_minima.kind",)
+    trusted_modules = ("certify.kernel.spurious_minima.kind", "certify.kernel.spurious_minima.teachers")
     claim_fields = frozenset({"n", "k", "teacher", "input_dimensions"})
-    evidence_fields = frozenset({"point", "radius"})
-    limits = {"parameters (n*k)": MAX_PARAMETERS, "students (n)": MAX_STUDENTS}
+    evidence_fields = frozenset({"point", "radius", REDUCTION_FIELD})
+    limits = {"parameters (n*k)": MAX_PARAMETERS, "students (n)": MAX_STUDENTS,
+              "teacher entries (k*d)": MAX_TEACHER_ENTRIES}
     bounds = {
         "loss": "[lo, hi] enclosing F(x*) at the critical point x*",
         "hessian_min_eigenvalue_lower_bound": "mu: H(x) >= mu I on the whole box",
         "distance_to_critical_point": "|x* - x~| upper bound",
         "gradient_norm_at_point": "|grad F(x~)| upper bound",
         "m_min_eigenvalue_lower_bound": "M(x) >= mu_M I on the whole box (claims for every d >= k)",
+        "teacher_gram_min_eigenvalue_lower_bound": "given teacher: lambda_min(V V^T) lower bound (rank k)",
+        "teacher_reduction_error": "k x d teacher: ||(V V^T)^(1/2) - teacher_reduction||_2 upper bound",
     }
     cli_group = "spurious"
     cli_module = "certify.spurious_minima.cli"
 
     def statement(self, c: SpuriousMinimumClaim) -> str:
         dims = "for every input dimension d >= k" if c.all_dims else "for input dimension d = k"
+        t = c.teacher
+        if t is not None and t.square:
+            return (
+                f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
+                f"x ~ N(0, I_d), with n = {c.n} students and the teacher whose {c.k} rows are the rows of the "
+                f"{c.k}x{c.k} matrix T = `claim.teacher` (embedded in R^d as [T, 0]), has a strict local minimum "
+                f"with F > 0 (hence spurious: the global minimum is 0) within Euclidean distance `radius` of "
+                f"`point`, {dims}; so does, up to an orthogonal change of input coordinates, every teacher V in "
+                f"R^({c.k} x d) with V V^T = T T^T."
+            )
+        if t is not None:
+            return (
+                f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
+                f"x ~ N(0, I_{t.d}), with n = {c.n} students and the teacher V = `claim.teacher` in "
+                f"R^({c.k} x {t.d}) (rows v_j), has a strict local minimum W* with F > 0 (hence spurious: the "
+                f"global minimum is 0) of the form W* = X* (V V^T)^(-1/2) V with X* in R^({c.n} x {c.k}) within "
+                f"Euclidean distance `radius` of `point`; so does the teacher [V, 0] in every input dimension "
+                f"d > {t.d}."
+            )
         return (
             f"The two-layer ReLU teacher-student loss F(W) = 1/2 E_x[(sum_i relu(w_i.x) - sum_j relu(v_j.x))^2], "
             f"x ~ N(0, I_d), with n = {c.n} students and the orthonormal teacher V = I_{c.k} (embedded in R^d), "
@@ -94,25 +120,28 @@ class SpuriousMinimum(ClaimKind):
                 f"claim.n = {n} < claim.k = {k}: with fewer students than teachers the global minimum of F is "
                 "positive, so F > 0 does not show a minimum is spurious (this kind needs n >= k)"
             )
-        teacher = get_str(claim, "teacher", "claim")
-        if teacher != "identity":
-            raise CertificateError(f"claim.teacher must be 'identity' (V = I_k), got {teacher!r}")
+        teacher = parse_teacher(cert, claim, k)
         dims = get_str(claim, "input_dimensions", "claim")
         if dims not in INPUT_DIMENSIONS:
             raise CertificateError(f"claim.input_dimensions must be one of {INPUT_DIMENSIONS}, got {dims!r}")
+        if teacher is not None and not teacher.square and dims != "all":
+            raise CertificateError("a k x d teacher with d > k needs claim.input_dimensions = 'all' (the extra "
+                                   "d - k input coordinates need M > 0)")
         point = get_binary64_array(cert, "point", (n, k))
         radius = get_binary64(cert, "radius")
         if not (0.0 < radius <= 0.5):
             raise CertificateError(f"radius must be in (0, 0.5], got {radius!r}")
-        return SpuriousMinimumClaim(n, k, dims == "all", point, radius)
+        return SpuriousMinimumClaim(n, k, dims == "all", point, radius, teacher)
 
     def check(self, c: SpuriousMinimumClaim) -> Proven:
         n, k, all_dims, point, radius = c.n, c.k, c.all_dims, c.point, c.radius
-        at_point = enclose(Interval.point(point), want=("loss", "grad"))
+        T, teacher_bounds = (None, {}) if c.teacher is None else teacher_box(c.teacher)
+        given = {} if T is None else {"teacher": T}  # the identity teacher: enclose's default
+        at_point = enclose(Interval.point(point), want=("loss", "grad"), **given)
         g = norm2_upper(at_point.grad)  # >= |grad F(x~)|
 
         box = Interval.around(point, radius)
-        on_box = enclose(box, want=("hess", "m") if all_dims else ("hess",))
+        on_box = enclose(box, want=("hess", "m") if all_dims else ("hess",), **given)
         try:
             mu = min_eigenvalue_lower_bound_midrad(on_box.hess)
         except NotProven:
@@ -128,9 +157,14 @@ class SpuriousMinimum(ClaimKind):
             "hessian_min_eigenvalue_lower_bound": mu,
             "distance_to_critical_point": dist,
             "gradient_norm_at_point": g,
+            **teacher_bounds,
         }
-        text = (f"spurious local minimum, n={n}, k={k}, "
-                f"{'every d >= k' if all_dims else 'd = k'}: loss in [{loss_lo:.10g}, {loss_hi:.10g}], "
+        who = "" if c.teacher is None else f"teacher {k}x{c.teacher.d}, "
+        where = "every d >= k" if all_dims else "d = k"
+        if c.teacher is not None and not c.teacher.square:
+            where = f"d = {c.teacher.d} (and above, zero-padded)"
+        text = (f"spurious local minimum, {who}n={n}, k={k}, "
+                f"{where}: loss in [{loss_lo:.10g}, {loss_hi:.10g}], "
                 f"lambda_min(H) >= {mu:.4g}, |x* - x~| <= {dist:.2e}")
         if all_dims:
             try:
@@ -143,8 +177,9 @@ class SpuriousMinimum(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: SpuriousMinimumClaim) -> str:
+        who = f"V=I_{c.k}" if c.teacher is None else f"a given {c.k}x{c.teacher.d} matrix"
         lines = [
-            f"problem: two-layer ReLU teacher-student, n={c.n} students, teacher V=I_{c.k}, "
+            f"problem: two-layer ReLU teacher-student, n={c.n} students, teacher {who}, "
             f"input dimensions: {'every d >= k' if c.all_dims else 'd = k'}",
             f"radius:  {c.radius!r} (box half-width around the point)",
             "point (rows w_i):",
