@@ -218,7 +218,7 @@ def centre_bounds(k: int, point: np.ndarray, chunk: int | None = None) -> dict:
     gpsi_w = float(_up(math.sqrt(usum(_up(_up(gm * gm) / w)))))
 
     # ---- first-order terms: tangents of H (and D) along (J_e, E_e) and along (Q_q, 0)
-    m_chunk = chunk or max(1, min(64, int(4e6 // (N * N))))
+    m_chunk = chunk or max(1, min(64, int(1.5e6 // k**4)))  # tangent arrays of m k^4 numbers
     acc1 = _Accumulator(N, N)  # sum_e Khat_e^2 / w_e   (Khat symmetric: Khat^T Khat = Khat^2)
     accG = _Accumulator(E, N)  # sum_e B_e^T B_e / w_e,  B_e = Q^T (K_e J + Dd_e)
     accX = _Accumulator(N, N)  # sum_q Uhat_q^2
