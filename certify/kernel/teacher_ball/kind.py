@@ -216,6 +216,29 @@ def centre_bounds(k: int, point: np.ndarray, chunk: int | None = None) -> dict:
     gpsi = matmul_point(at.grad.reshape(1, N), J).reshape(E) + at.dloss_dteacher
     gm = gpsi.mag()
     gpsi_w = float(_up(math.sqrt(usum(_up(_up(gm * gm) / w)))))
+    # D^2 psi(0) = J^T H0 J + J^T D0 + D0^T J + P^T H_T P (E x E), with H_T the Hessian of F in the teacher rows:
+    # F(W; T) is symmetric in the students W and the teacher rows T, so H_T is the Hessian formula with the roles
+    # exchanged (students T = I, teacher rows W = x0); P maps sigma to the teacher matrix (columns E_e)
+    HJ = matmul_point(at.hess_entries, J)  # H0 J (N x E)
+    JHJ = matmul_point(Interval(HJ.lo.T.copy(), HJ.hi.T.copy()), J)  # (H0 J)^T J = J^T H0 J
+    JD = matmul_point(Interval(at.dgrad_dteacher.lo.T.copy(), at.dgrad_dteacher.hi.T.copy()), J)  # D0^T J
+    HT = enclose(Interval.point(I), ("hess_entries",), teacher=X0).hess_entries  # (k^2 x k^2), rows of T
+    jj, ll = free_entries(k)
+    idx = [sorted({int(jj[e]) * k + int(ll[e]), int(ll[e]) * k + int(jj[e])}) for e in range(E)]
+    lo, hi = np.zeros((E, E)), np.zeros((E, E))
+    for e in range(E):
+        for f in range(E):
+            acc = Interval.point(0.0)
+            for a_ in idx[e]:
+                for b_ in idx[f]:
+                    acc = acc + HT[a_, b_]
+            lo[e, f], hi[e, f] = float(acc.lo), float(acc.hi)
+    psi2 = JHJ + JD + Interval(JD.lo.T.copy(), JD.hi.T.copy()) + Interval(lo, hi)
+    pm, pr = psi2.mid_rad()
+    M2, e2 = symmetric_mid((pm + pm.T) / 2)
+    e2 = add_up(e2, frob(pr), frob(_up(np.abs(pm - (pm + pm.T) / 2))))
+    # lambda_min(D^2 psi(0); W) >= -lambda_max(-D^2 psi(0); W)
+    psi2_min = -lam_max_upper(-M2, e2, w)
 
     # ---- first-order terms: tangents of H (and D) along (J_e, E_e) and along (Q_q, 0)
     m_chunk = chunk or max(1, min(64, int(1.5e6 // k**4)))  # tangent arrays of m k^4 numbers
@@ -257,8 +280,9 @@ def centre_bounds(k: int, point: np.ndarray, chunk: int | None = None) -> dict:
     LamG = accG.bound(w)
     cx = accX.bound()
     return {"k": k, "point": point, "at": at, "J": J, "Q": Q, "w": w, "mu0": mu0, "normQ": normQ, "normJ_W": normJ_W,
-            "rho_J": rho_J, "rho_Q": rho_Q, "g0": g0, "nK0": nK0, "gpsi_w": gpsi_w, "Lambda1": Lam1, "c_x": cx,
-            "Lambda_G": LamG}
+            "rho_J": rho_J, "rho_Q": rho_Q, "g0": g0, "nK0": nK0, "gpsi_w": gpsi_w, "psi2_min": psi2_min,
+            "psi2_max": lam_max_upper(M2, e2, w),
+            "Lambda1": Lam1, "c_x": cx, "Lambda_G": LamG}
 
 
 def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
@@ -339,28 +363,36 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
         r3 = _up(r3 + np.array([usum(_up(d2s * nrm)[q.I == i]) for i in range(n)]))
     r3 = _up(r3 / 6.0)
     remg = float(_up(math.sqrt(usum(_up(r3 * r3)))))
-    # loss: |D^2 psi| <= L2 along the path
-    vA, vB, vA2 = (maj_t[x].v.reshape(n, k) for x in ("A", "B", "A2"))
-    L2 = usum(np.array([mul_up(usum(vA[i]), a0[i], a0[i]) for i in range(n)]))
-    L2 = add_up(L2, usum(np.array([mul_up(2.0, float(_up(math.sqrt(usum(_up(vB[i] ** 2))))), a0[i], rho_up)
-                                   for i in range(n)])))
-    L2 = add_up(L2, mul_up(float(max(usum(vA2[:, j]) for j in range(k))), rho_up, rho_up))
+    # loss along the point map: psi(sigma) = F_S(sigma)(x~(sigma)) >= psi(0) + grad psi(0) sigma
+    # + 1/2 min(0, lambda_min(D^2 psi(0); W)) rho^2 - (1/6) C3, where C3 bounds |D^3 psi| pair by pair:
+    # |D^3 f[d, d, d]| = |d^T (Dh[d]) d| <= (max(d1 A, d1 A(v, w)) + d1 B)(a, b) (a^2 + b^2)
+    def d1h(mj):
+        return (np.maximum(mj["A"].p, mj["A2"].p) + mj["B"].p, np.maximum(mj["A"].q, mj["A2"].q) + mj["B"].q)
+
+    pt_, qt_ = (_up(x).reshape(n, k) for x in d1h(maj_t))
+    # student-teacher: sum_j (p a + q b_j)(a^2 + b_j^2) <= sum p a^3 + max p a rho^2 + |q|_2 rho a^2 + max q rho^3
+    C3 = usum(np.array([add_up(mul_up(usum(pt_[i]), a0[i], a0[i], a0[i]), mul_up(float(pt_[i].max()), a0[i], rho_up, rho_up),
+                               mul_up(float(_up(math.sqrt(usum(_up(qt_[i] * qt_[i]))))), rho_up, a0[i], a0[i]),
+                               mul_up(float(qt_[i].max()), rho_up, rho_up, rho_up)) for i in range(n)]))
     if maj_s is not None:
+        ps_, qs_ = (_up(x) for x in d1h(maj_s))
         ai, aj = a0[q.I], a0[q.J]
-        vs = _up(_up(_up(_up(maj_s["A"].v * ai) * ai) + _up(_up(_up(2.0 * maj_s["B"].v) * ai) * aj))
-                 + _up(_up(maj_s["A2"].v * aj) * aj))
-        L2 = add_up(L2, float(_up(0.5 * usum(vs))))
+        t3 = _up(_up(_up(ps_ * ai) + _up(qs_ * aj)) * _up(_up(ai * ai) + _up(aj * aj)))
+        C3 = add_up(C3, float(_up(0.5 * usum(t3))))  # unordered pairs: half the ordered sum
     if k > 1:
         one = Interval.point(np.ones(1))
         tt = pair_majorants(one, one, Interval.point(np.zeros(1)), np.full(1, rho_up), np.full(1, rho_up))
-        L2 = add_up(L2, mul_up(float(k - 1), add_up(float(max(tt["A"].v[0], tt["A2"].v[0])), float(tt["B"].v[0])),
-                               rho_up, rho_up))
-    L2 = add_up(L2, mul_up(0.5, add_up(Dp2, mul_up(rho_up, rho_up))))
-
+        ptt, qtt = d1h(tt)
+        cmax = float(_up(max(float(ptt[0]), float(qtt[0]))))
+        # sum_{j < j'} (p b_j + q b_j')(b_j^2 + b_j'^2) <= 2 c (k - 1) sum_j b_j^3 <= 2 c (k - 1) rho^3
+        C3 = add_up(C3, mul_up(2.0 * (k - 1), cmax, rho_up, rho_up, rho_up))
+    quad = mul_up(0.5, max(0.0, -cb["psi2_min"]), rho_up, rho_up)
+    L2 = add_up(quad, float(_up(C3 / 6.0)))  # psi(0) - psi(sigma) - |grad psi| rho <= L2 (kept as "L2")
     mu = float(_down(mu0 - add_up(mul_up(Lam1, rho_up), mul_up(cx, r), remH)))
     g = add_up(g0, mul_up(nK0, rho_up), mul_up(0.5, LamG, rho_up, rho_up), mul_up(normQ, remg))
-    loss_lo = float(_down(float(at.loss.lo) - add_up(mul_up(gpsi_w, rho_up), mul_up(0.5, L2))))
-    loss_hi = add_up(float(at.loss.hi), mul_up(gpsi_w, rho_up), mul_up(0.5, L2))
+    loss_lo = float(_down(float(at.loss.lo) - add_up(mul_up(gpsi_w, rho_up), L2)))
+    quad_hi = mul_up(0.5, max(0.0, cb["psi2_max"]), rho_up, rho_up)
+    loss_hi = add_up(float(at.loss.hi), mul_up(gpsi_w, rho_up), L2, quad_hi)
     # M over the region: M at the centre, and the change of each entry by the mean-value theorem with the
     # majorants' first-derivative coefficients (docs/teacher-ball.md, "M over the region")
     mu_m = _m_lower_bound(cb, maj_t, maj_s, rad_full, rho_up)

@@ -8,7 +8,8 @@ the Hessian of one pair term in (w, v) is the 2k x 2k matrix
     h(w, v) = [[A(w, v), B(w, v)], [B(w, v)^T, A(v, w)]],   A(w, v) = alpha (I - w^ w^T + n n^T),
     alpha = |v| s / (2 pi |w|),   B(w, v) = ((pi - t) I + s w^ v^T + s n m^T) / (2 pi),
 
-with c = w^.v^, s = sin t, n = (v^ - c w^)/s, m = (w^ - c v^)/s (certify.kernel.teacher_student).
+with c = w^.v^, s = sin t, n = (v^ - c w^)/s, m = (w^ - c v^)/s (certify.kernel.teacher_student); below
+s n m^T is written n u'^T with u' = w^ - c v^ = s m.
 
 For a pair region R = {(w, v) : |w - w0| <= a, |v - v0| <= b} and a direction delta = (delta_w, delta_v) with
 |delta_w| <= a, |delta_v| <= b, this module bounds, for every point of R,
@@ -101,6 +102,17 @@ class Maj:
         return _add(_mul(self.P, a, a), _mul(self.Q, a, b), _mul(self.R, b, b))
 
 
+def _better(x: Maj, y: Maj, a, b) -> Maj:
+    """Two majorants of the same quantity: each field (value; first-derivative pair; second-derivative triple)
+    is a separate valid bound, so per pair the smaller value, the first-derivative pair smaller at (a, b) and the
+    second-derivative triple smaller at (a, b) form a valid majorant."""
+    d1x, d1y = _add(_mul(x.p, a), _mul(x.q, b)), _add(_mul(y.p, a), _mul(y.q, b))
+    t1 = d1x <= d1y
+    t2 = x.d2(a, b) <= y.d2(a, b)
+    return Maj(np.minimum(x.v, y.v), np.where(t1, x.p, y.p), np.where(t1, x.q, y.q),
+               np.where(t2, x.P, y.P), np.where(t2, x.Q, y.Q), np.where(t2, x.R, y.R))
+
+
 def _const(v) -> Maj:
     return Maj(v)
 
@@ -154,10 +166,12 @@ def _unit(x: Maj, lo) -> Maj:
 
 
 def _projector(y: Maj) -> Maj:
-    """y y^T for a unit vector y: |D(y y^T)| = |Dy| (Dy is orthogonal to y), |D^2(y y^T)| <= |D^2 y| + 3 |Dy|^2
-    (D^2(y y^T) = b y^T + y b^T + 2 Dy Dy^T with b = D^2 y, y.b = -|Dy|^2, and ||b y^T + y b^T|| <= |y.b| + |b|)."""
-    return Maj(np.ones_like(y.v), y.p, y.q, _add(y.P, _mul(3.0, y.p, y.p)), _add(y.Q, _mul(6.0, y.p, y.q)),
-               _add(y.R, _mul(3.0, y.q, y.q)))
+    """y y^T (or I - y y^T: the same derivatives and a norm at most 1) for a unit vector y: ||D(y y^T)|| = |Dy| (Dy is orthogonal to y: eigenvalues +-|Dy|), and
+    ||D^2(y y^T)|| <= 2 |Dy|^2 + |D^2 y|: with p = |Dy| and b = D^2 y = -p^2 y + b_perp (y.b = -p^2),
+    D^2(y y^T) = b y^T + y b^T + 2 Dy Dy^T = diag part (-2 p^2 y y^T + 2 Dy Dy^T, norm 2 p^2) + (b_perp y^T + y b_perp^T,
+    norm |b_perp| <= |b|)."""
+    return Maj(np.ones_like(y.v), y.p, y.q, _add(y.P, _mul(2.0, y.p, y.p)), _add(y.Q, _mul(4.0, y.p, y.q)),
+               _add(y.R, _mul(2.0, y.q, y.q)))
 
 
 def pair_majorants(nw0: Interval, nv0: Interval, c0: Interval, a, b) -> dict:
@@ -204,13 +218,15 @@ over the region by the mean-value theorem: |y(z) - y(z0)| <= p |w - w0| + q |v -
     m = _unit(u2, sl)
     inv_w, inv_v = _recip(nw, wl), _recip(nv, vl)
     eye = _const(one)
-    alpha = (nv * s * inv_w).scale(INV_TWO_PI)
-    alpha2 = (nw * s * inv_v).scale(INV_TWO_PI)
-    two = _const(np.full_like(wl, 2.0))
-    # P = I - w^ w^T + n n^T: ||P|| = 2 (eigenvalues 1, 0, 2), derivatives those of the two projectors
-    Pw = _projector(what) + _projector(n)
+    # A = alpha (I - w^ w^T + n n^T) = (|v| / (2 pi |w|)) (s (I - w^ w^T) + n u^T)   (s n = u)
+    beta = (nv * inv_w).scale(INV_TWO_PI)
+    beta2 = (nw * inv_v).scale(INV_TWO_PI)
+    alpha = beta * s
+    alpha2 = beta2 * s
+    P2 = _const(np.full_like(wl, 2.0))
+    Pw = _projector(what) + _projector(n)  # I - w^ w^T + n n^T: norm 2, the derivatives of the two projectors
     Pv = _projector(vhat) + _projector(m)
-    A = alpha * Maj(two.v, Pw.p, Pw.q, Pw.P, Pw.Q, Pw.R)
-    A2 = alpha2 * Maj(two.v, Pv.p, Pv.q, Pv.P, Pv.Q, Pv.R)
-    B = (pmt + s * what * vhat + s * n * m).scale(INV_TWO_PI)
+    A = _better(beta * (s * _projector(what) + n * u), alpha * Maj(P2.v, Pw.p, Pw.q, Pw.P, Pw.Q, Pw.R), a, b)
+    A2 = _better(beta2 * (s * _projector(vhat) + m * u2), alpha2 * Maj(P2.v, Pv.p, Pv.q, Pv.P, Pv.Q, Pv.R), a, b)
+    B = (pmt + s * what * vhat + n * u2).scale(INV_TWO_PI)  # s n m^T = n u'^T (s m = u' = w^ - c v^)
     return {"A": A, "B": B, "A2": A2, "vs": nv * s, "pmt": pmt}
