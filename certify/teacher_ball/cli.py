@@ -101,7 +101,13 @@ def _cmd_plot(args) -> int:
     from ..publishing import check_writable
 
     check_writable(args.out, overwrite=args.overwrite)
-    ball, box = _table_rows(args)
+    if args.rows:
+        data = json.loads(Path(args.rows).read_text())
+        ball, box = data["ball"], {r["k"]: r for r in data["box"]}
+    elif args.paths:
+        ball, box = _table_rows(args)
+    else:
+        raise UserError("give certificate PATHs or --rows FILE (written by `table --json`)")
     try:
         import matplotlib
 
@@ -142,11 +148,12 @@ def register(verbs) -> None:
     for name, func, hlp in (("table", _cmd_table, "check teacher-ball certificates and print rho_k, d0 and check times"),
                             ("plot", _cmd_plot, "plot rho_k and d0 against k (ball, and the box with --box)")):
         p = verbs.add_parser(name, help=hlp)
-        p.add_argument("paths", nargs="+", metavar="PATH")
+        p.add_argument("paths", nargs="+" if name == "table" else "*", metavar="PATH")
         p.add_argument("--box", metavar="PATH", help="teacher-box certificates to compare with (before)")
         if name == "table":
             p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
         else:
+            p.add_argument("--rows", metavar="JSON", help="plot the rows of `table --json` instead of checking PATHs")
             p.add_argument("--out", required=True, metavar="PNG")
             p.add_argument("--overwrite", action="store_true")
         p.set_defaults(func=func)
