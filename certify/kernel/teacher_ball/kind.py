@@ -16,12 +16,13 @@ and the coordinates x = x~(sigma) + Q y, |y| <= ``ball_radius`` = r:
 
   mu  = mu0 - Lambda1 rho - c_x r - rem_H           <= lambda_min(Q^T H(x, S) Q) on the whole region,
   g   = |Q^T grad F0| + ||Q^T K0||_F rho + Lambda_G rho^2 / 2 + ||Q|| rem_g  >= |Q^T grad F_S(x~(sigma))|,
-  loss_lo = F0 - |grad psi(0)|_W* rho - L2/2        <= F_S(x~(sigma)),
+  loss_lo = F0 - |grad psi(0)|_W* rho - L2          <= F_S(x~(sigma)),
 
 where mu0 <= lambda_min(Q^T H0 Q); K0 = H0 J + D0; Lambda1, c_x, Lambda_G bound the first-order (third-
 derivative) terms through the matrix-variance inequality ||sum_e sigma_e A_e|| <= ||sigma||_W ||sum_e
-A_e^2 / w_e||^{1/2}; rem_H, rem_g, L2 are second- and third-order remainders from the pair majorants
-(majorants.py).  If g < mu r, loss_lo - g^2/(2 mu) > 0, M >= mu_M I > 0 on the hull box of the region, and
+A_e^2 / w_e||^{1/2}; rem_H, rem_g are second- and third-order remainders from the pair majorants
+(majorants.py), and L2 = max(0, -lambda_min(D^2 psi(0); W)) rho^2/2 + (third-order majorant)/6 for
+psi(sigma) = F_S(sigma)(x~(sigma)).  If g < mu r, loss_lo - g^2/(2 mu) > 0, M >= mu_M I > 0 on the hull box of the region, and
 ||J||_W rho + ||Q|| g/mu <= ``radius``, the claim holds (box argument in the y coordinates, every sigma).
 """
 from __future__ import annotations
@@ -41,7 +42,7 @@ from ..definite import min_eigenvalue_lower_bound
 from ..interval import Interval, NotProven, norm2_upper
 from ..interval import round_down as _down, round_up as _up
 from ..teacher_student import enclose, free_entries, tangent_enclosures
-from .linalg import add_up, frob, frob_interval, gemm, lam_max_upper, mul_up, symmetric_mid, up, usum
+from .linalg import add_up, frob, frob_interval, gemm, lam_max_upper, mul_up, symmetric_mid, usum
 from .majorants import pair_majorants
 
 MAX_K = 20
@@ -287,10 +288,9 @@ def centre_bounds(k: int, point: np.ndarray, chunk: int | None = None) -> dict:
 
 def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     """The bounds for the teacher ball of radius rho and the y-ball radius r, from centre_bounds: the pair
-    majorant remainders, mu, g, the loss bounds, and M over the hull box of the region."""
-    k, point, at, J, Q, w = cb["k"], cb["point"], cb["at"], cb["J"], cb["Q"], cb["w"]
-    n, N = k, k * k
-    I = np.eye(k)
+    majorant remainders, mu, g, the loss bounds, and M over the region."""
+    k, at, Q = cb["k"], cb["at"], cb["Q"]
+    n = k
     rho_up = _frac_up(rho)
     mu0, normQ, normJ_W, rho_J, rho_Q = cb["mu0"], cb["normQ"], cb["normJ_W"], cb["rho_J"], cb["rho_Q"]
     g0, nK0, gpsi_w, Lam1, cx, LamG = cb["g0"], cb["nK0"], cb["gpsi_w"], cb["Lambda1"], cb["c_x"], cb["Lambda_G"]
@@ -303,13 +303,11 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     if np.any(rad_full >= q.nrm.lo):
         raise NotProven("the region reaches a zero student neuron")
     It = np.repeat(np.arange(n), k)
-    Jt = np.tile(np.arange(k), n)
     maj_t = pair_majorants(q.nrm[It], Interval.point(np.ones(n * k)), q.c_t.reshape(n * k),
                            rad_full[It], np.full(n * k, rho_up))
     maj_s = pair_majorants(q.nrm[q.I], q.nrm[q.J], q.c_s, rad_full[q.I], rad_full[q.J]) if q.I.size else None
     dx = add_up(mul_up(normJ_W, rho_up), mul_up(normQ, r))  # >= |J sigma + Q y|
     Dx2 = mul_up(dx, dx)  # >= sum_i |delta_i|^2 on the region
-    Dp2 = mul_up(normJ_W, rho_up, normJ_W, rho_up)  # along the path
 
     def teacher_sum(mj, a_i, b_tot):
         """sum_j (P a^2 + Q a b_j + R b_j^2) over j with sum_j b_j^2 <= b_tot^2, per student (n,)."""

@@ -217,7 +217,6 @@ over the region by the mean-value theorem: |y(z) - y(z0)| <= p |w - w0| + q |v -
     n = _unit(u, sl)
     m = _unit(u2, sl)
     inv_w, inv_v = _recip(nw, wl), _recip(nv, vl)
-    eye = _const(one)
     # A = alpha (I - w^ w^T + n n^T) = (|v| / (2 pi |w|)) (s (I - w^ w^T) + n u^T)   (s n = u)
     beta = (nv * inv_w).scale(INV_TWO_PI)
     beta2 = (nw * inv_v).scale(INV_TWO_PI)
