@@ -39,8 +39,10 @@ def table(stats: dict) -> str:
     for c in sorted(stats["cells"], key=lambda c: (c["k"], c["d"], c["identity"])):
         lab = c["labels"]
         who = "identity [I, 0]" if c["identity"] else "random N(0, 1/d)"
-        teachers = "–" if c["identity"] else _pct(c["teachers_certified"], c["teachers"])
-        cert = _pct(c["runs_certified"], c["runs"]) if c.get("certified", True) else "(not certified)"
+        certified = c.get("certified", True)
+        teachers = "–" if c["identity"] else (_pct(c["teachers_certified"], c["teachers"]) if certified
+                                              else f"(not certified; {c['teachers_with_spurious']} with a float one)")
+        cert = _pct(c["runs_certified"], c["runs"]) if certified else "(not certified)"
         lines.append(f"| {c['k']} | {c['d']} | {who} | {c['teachers']} × {c['runs_per_teacher']} | {cert} | {teachers} | "
                      f"{lab['global']} / {lab['spurious']} / {lab['saddle']} / {lab['other']} | "
                      f"{c['classes_certified']} / {c['classes']} | {c['wall_seconds']:.0f} |")
