@@ -31,6 +31,7 @@ BUILTIN_KINDS = {
     "kkt-max-margin": "certify.kernel.kkt.kind:KIND",
     "relu-spurious-minimum-teacher-box": "certify.kernel.teacher_box.kind:KIND",
     "relu-network-exact": "certify.kernel.networks.kind:KIND",
+    "relu-spurious-minimum-teacher-ball": "certify.kernel.teacher_ball.kind:KIND",
 }
 
 

@@ -580,3 +580,170 @@ def _dloss_dteacher(q: Pairs, X: Interval) -> Interval:
     e2 = d[off] + dF[ll[off], jj[off]]
     lo[off], hi[off] = e2.lo, e2.hi
     return Interval(lo, hi)
+
+
+# ----------------------------------------------------------------------------- directional derivatives
+#
+# Forward-mode (tangent) enclosures of H and of D = d grad F / d sigma along m directions
+# (docs/teacher-ball.md, "Tangents").  For a direction (W', T') of the students and the teacher rows,
+# with a dot for d/dt at t = 0 of (W + t W', T + t T'):
+#     |w|' = w^.w',  w^' = (w' - w^ |w|') / |w|,  c' = w^'.v^ + w^.v^',  s' = -c c' / s,  (pi - t)' = c' / s,
+#     n' = (v^' - c' w^ - c w^') / s - n s' / s,  m' = (w^' - c' v^ - c v^') / s - m s' / s,
+#     alpha' = alpha (|v|'/|v| + s'/s - |w|'/|w|),
+# and the product rule in every formula of _hessian_entries and _dgrad_dteacher.
+
+
+def _outer2(a: Interval, b: Interval) -> Interval:
+    """a b^T for stacks of vectors (..., k) -> (..., k, k)."""
+    k = a.shape[-1]
+    return a.reshape(*a.shape, 1) * b.reshape(*b.shape[:-1], 1, k)
+
+
+def _outer_sum(X: Interval, Y: Interval) -> Interval:
+    """sum_l X[..., l, :] Y[..., l, :]^T -> (..., k, k), leading axes broadcast, in midpoint-radius form by BLAS:
+    for x in [Xm +- Xr], y in [Ym +- Yr], |sum x y^T - sum Xm Ym^T| <= sum (|Xm| Yr + Xr (|Ym| + Yr)), and the
+    computed fl(sum Xm Ym^T) errs by at most gamma_{L+1} sum |Xm||Ym| (any order: Higham); every nonnegative
+    sum S computed in floating point is bounded by fl(S)(1 + 2 gamma) + 2^-900 (_inflate; factors <= 2^50)."""
+    Xm, Xr = X.mid_rad()
+    Ym, Yr = Y.mid_rad()
+    _guard(Xm, Xr, Ym, Yr)
+    L = max(X.shape[-2], Y.shape[-2])
+    T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
+    aX, aY = np.abs(Xm), np.abs(Ym)
+    mid = np.matmul(T(Xm), Ym)
+    rad = _uadd(_inflate(np.matmul(T(aX), Yr), L + 1), _inflate(np.matmul(T(Xr), _up(aY + Yr)), L + 1),
+                _umul(gamma_upper(L + 1), _inflate(np.matmul(T(aX), aY), L + 1)))
+    _guard(mid, rad)
+    return Interval(_down(mid - rad), _up(mid + rad))
+
+
+def _stack(*xs: Interval) -> Interval:
+    """Stack intervals of equal (broadcast) shape (..., k) along a new axis -2 -> (..., L, k)."""
+    shape = np.broadcast_shapes(*(x.shape for x in xs))
+    lo = np.stack([np.broadcast_to(x.lo, shape) for x in xs], axis=-2)
+    hi = np.stack([np.broadcast_to(x.hi, shape) for x in xs], axis=-2)
+    return Interval(lo, hi, _checked=True)
+
+
+def _dot(a: Interval, b: Interval) -> Interval:
+    """sum over the last axis of a * b (broadcasting)."""
+    return (a * b).sum(axis=len(np.broadcast_shapes(a.shape, b.shape)) - 1)
+
+
+def _unit_tangents(nrm: Interval, hat: Interval, dvec: Interval) -> tuple[Interval, Interval]:
+    """(|a|', a^') for rows a with norms nrm (r,), unit vectors hat (r, k) and tangents dvec (m, r, k)."""
+    dn = _dot(hat.reshape(1, *hat.shape), dvec)  # (m, r)
+    dhat = (dvec - hat.reshape(1, *hat.shape) * dn.reshape(*dn.shape, 1)) / nrm.reshape(1, -1, 1)
+    return dn, dhat
+
+
+def _angle_tangents(c, s, dc):
+    """(s', (pi - t)') from c' : s' = -c c'/s, (pi - t)' = c'/s (c, s broadcast against dc)."""
+    return dc * c * (-1.0) / s, dc / s
+
+
+def tangent_enclosures(X: Interval, teacher: Interval, dX: Interval, dT: Interval, want=("hess", "dgrad")):
+    """Directional derivatives, over the box X (n, k) of students and the box ``teacher`` (k, k) of teacher
+    rows, of the Hessian H (entrywise, (m, n k, n k)) and of D = d grad F / d sigma ((m, n k, k(k+1)/2), for
+    symmetric teachers as in _dgrad_dteacher), along m directions: student tangents dX (m, n, k) and
+    teacher-row tangents dT (m, k, k).  Every returned interval contains the exact derivative at every
+    point of the boxes (the formulas are those of the module docstring differentiated; sums of outer products
+    by _outer_sum; NotProven where a norm or a sine is not bounded away from 0).  Returns a dict with "hess"
+    and/or "dgrad"."""
+    q = pairs(X, teacher)
+    n, k, t = q.n, q.k, q.t
+    m = dX.shape[0]
+    if t != k or dX.shape != (m, n, k) or dT.shape != (m, k, k):
+        raise NotProven("tangent enclosures need a square teacher and matching tangent shapes")
+    TWO_PI = q.PI * 2.0
+    out = {}
+    dnrm, dwhat = _unit_tangents(q.nrm, q.what, dX)  # (m, n), (m, n, k)
+    dtnrm, dshat = _unit_tangents(q.tnrm, q.shat, dT)  # (m, t), (m, t, k)
+    what, shat = q.what, q.shat
+    # student-teacher pairs (i, j): (n, t) and tangents (m, n, t)
+    dc_t = _dot(dwhat.reshape(m, n, 1, k), shat.reshape(1, 1, t, k)) + _dot(what.reshape(1, n, 1, k),
+                                                                           dshat.reshape(m, 1, t, k))
+    ds_t, dpmt_t = _angle_tangents(q.c_t, q.s_t, dc_t)
+    n_t = (shat.reshape(1, t, k) - q.c_t.reshape(n, t, 1) * what.reshape(n, 1, k)) / q.s_t.reshape(n, t, 1)
+    m_t = (what.reshape(n, 1, k) - q.c_t.reshape(n, t, 1) * shat.reshape(1, t, k)) / q.s_t.reshape(n, t, 1)
+    dn_t = ((dshat.reshape(m, 1, t, k) - dc_t.reshape(m, n, t, 1) * what.reshape(1, n, 1, k)
+             - q.c_t.reshape(1, n, t, 1) * dwhat.reshape(m, n, 1, k))
+            - n_t.reshape(1, n, t, k) * ds_t.reshape(m, n, t, 1)) / q.s_t.reshape(1, n, t, 1)
+    dm_t = ((dwhat.reshape(m, n, 1, k) - dc_t.reshape(m, n, t, 1) * shat.reshape(1, 1, t, k)
+             - q.c_t.reshape(1, n, t, 1) * dshat.reshape(m, 1, t, k))
+            - m_t.reshape(1, n, t, k) * ds_t.reshape(m, n, t, 1)) / q.s_t.reshape(1, n, t, 1)
+    if "hess" in want:
+        N = n * k
+        eye = Interval.point(np.eye(k))
+        beta = q.tnrm.reshape(1, t) * q.s_t / (TWO_PI * q.nrm).reshape(n, 1)  # (n, t)
+        dbeta = beta.reshape(1, n, t) * (dtnrm.reshape(m, 1, t) / q.tnrm.reshape(1, 1, t)
+                                         + ds_t / q.s_t.reshape(1, n, t) - dnrm.reshape(m, n, 1) / q.nrm.reshape(1, n, 1))
+        # sum_j beta' n n^T + beta (n' n^T + n n'^T) = sum_j (beta' n + beta n') n^T + (beta n) n'^T
+        bn = beta.reshape(n, t, 1) * n_t
+        ddiag = (_outer_sum(dbeta.reshape(m, n, t, 1) * n_t.reshape(1, n, t, k) + beta.reshape(1, n, t, 1) * dn_t,
+                            n_t.reshape(1, n, t, k))
+                 + _outer_sum(bn.reshape(1, n, t, k), dn_t)) * -1.0  # (m, n, k, k)
+        coef = beta.sum(axis=1) * -1.0  # (n,)
+        dcoef = dbeta.sum(axis=2) * -1.0  # (m, n)
+        P = q.I.size
+        if P:
+            I, J = q.I, q.J
+            dc_s = _dot(dwhat[:, I], what[J].reshape(1, P, k)) + _dot(what[I].reshape(1, P, k), dwhat[:, J])
+            ds_s, dpmt_s = _angle_tangents(q.c_s, q.s_s, dc_s)  # (m, P)
+            alpha = q.nrm[J] * q.s_s / (TWO_PI * q.nrm[I])
+            dalpha = alpha.reshape(1, P) * (dnrm[:, J] / q.nrm[J].reshape(1, P) + ds_s / q.s_s.reshape(1, P)
+                                            - dnrm[:, I] / q.nrm[I].reshape(1, P))
+            n_s = (what[J] - q.c_s.reshape(P, 1) * what[I]) / q.s_s.reshape(P, 1)
+            m_s = (what[I] - q.c_s.reshape(P, 1) * what[J]) / q.s_s.reshape(P, 1)
+            dn_s = (dwhat[:, J] - dc_s.reshape(m, P, 1) * what[I].reshape(1, P, k) - q.c_s.reshape(1, P, 1) * dwhat[:, I]
+                    - n_s.reshape(1, P, k) * ds_s.reshape(m, P, 1)) / q.s_s.reshape(1, P, 1)
+            dm_s = (dwhat[:, I] - dc_s.reshape(m, P, 1) * what[J].reshape(1, P, k) - q.c_s.reshape(1, P, 1) * dwhat[:, J]
+                    - m_s.reshape(1, P, k) * ds_s.reshape(m, P, 1)) / q.s_s.reshape(1, P, 1)
+            # per student i: sum over partners i' (ordered pairs grouped (n, n - 1), row-major)
+            an = alpha.reshape(P, 1) * n_s
+            X1 = (dalpha.reshape(m, P, 1) * n_s.reshape(1, P, k) + alpha.reshape(1, P, 1) * dn_s).reshape(m, n, n - 1, k)
+            ddiag = ddiag + _outer_sum(X1, n_s.reshape(1, n, n - 1, k)) + _outer_sum(an.reshape(1, n, n - 1, k),
+                                                                                   dn_s.reshape(m, n, n - 1, k))
+            coef = coef + q.per_student(alpha)
+            dcoef = dcoef + dalpha.reshape(m, n, n - 1).sum(axis=2)
+            # off-diagonal blocks ((pi - t) I + s (w^_I w^_J^T + n m^T)) / (2 pi), differentiated:
+            # (pi - t)' I + s' (w^_I w^_J^T + n m^T) + s (w^_I' w^_J^T + w^_I w^_J'^T + n' m^T + n m'^T)
+            sv = q.s_s.reshape(1, P, 1)
+            dsv = ds_s.reshape(m, P, 1)
+            Xs = _stack(dwhat[:, I] * sv, what[I].reshape(1, P, k) * sv, dn_s * sv, n_s.reshape(1, P, k) * sv,
+                        what[I].reshape(1, P, k) * dsv, n_s.reshape(1, P, k) * dsv)
+            Ys = _stack(what[J].reshape(1, P, k), dwhat[:, J], m_s.reshape(1, P, k), dm_s,
+                        what[J].reshape(1, P, k), m_s.reshape(1, P, k))
+            doff = (_outer_sum(Xs, Ys) + eye.reshape(1, 1, k, k) * dpmt_s.reshape(m, P, 1, 1)) / TWO_PI
+        proj = eye - _outer2(what, what)  # (n, k, k)
+        dproj = (_outer2(dwhat, what.reshape(1, n, k)) + _outer2(what.reshape(1, n, k), dwhat)) * -1.0
+        ddiag = ddiag + dproj * coef.reshape(1, n, 1, 1) + proj.reshape(1, n, k, k) * dcoef.reshape(m, n, 1, 1)
+        lo, hi = np.zeros((m, n, k, n, k)), np.zeros((m, n, k, n, k))
+        ar = np.arange(n)
+        lo[:, ar, :, ar, :] = np.moveaxis(ddiag.lo, 1, 0)
+        hi[:, ar, :, ar, :] = np.moveaxis(ddiag.hi, 1, 0)
+        if P:
+            lo[:, I, :, J, :] = np.moveaxis(doff.lo, 1, 0)
+            hi[:, I, :, J, :] = np.moveaxis(doff.hi, 1, 0)
+        out["hess"] = Interval(lo.reshape(m, N, N), hi.reshape(m, N, N))
+    if "dgrad" in want:
+        # column l of B(w_i, s_j) = ((pi - t_ij) e_l + s_ij (w^_i s^_jl + n_ij m_ijl)) / (2 pi), differentiated
+        sv = q.s_t.reshape(1, n, t, 1)
+        dsv = ds_t.reshape(m, n, t, 1)
+        wv = what.reshape(1, n, 1, k)
+        Xs = _stack(dwhat.reshape(m, n, 1, k) * sv, wv * sv, dn_t * sv, n_t.reshape(1, n, t, k) * sv, wv * dsv,
+                    n_t.reshape(1, n, t, k) * dsv)
+        Ys = _stack(shat.reshape(1, 1, t, k), dshat.reshape(m, 1, t, k), m_t.reshape(1, n, t, k), dm_t,
+                    shat.reshape(1, 1, t, k), m_t.reshape(1, n, t, k))
+        eye4 = Interval.point(np.eye(k)).reshape(1, 1, 1, k, k)
+        dcol = (_outer_sum(Xs, Ys) + eye4 * dpmt_t.reshape(m, n, t, 1, 1)) / TWO_PI  # (m, i, j, p, l)
+        jj, ll = free_entries(k)
+        d = dcol[:, :, jj, :, ll] * -1.0  # (E, m, n, p)
+        off = jj != ll
+        lo, hi = d.lo.copy(), d.hi.copy()
+        e2 = d[off] - dcol[:, :, ll[off], :, jj[off]]
+        lo[off], hi[off] = e2.lo, e2.hi
+        E = jj.size
+        out["dgrad"] = Interval(np.moveaxis(lo.reshape(E, m, n * k), 0, 2).copy(),
+                                np.moveaxis(hi.reshape(E, m, n * k), 0, 2).copy())
+    return out

@@ -1,0 +1,1 @@
+"""Producer (UNTRUSTED) for ``relu-spurious-minimum-teacher-ball`` certificates: ``certify teacher-ball``."""

@@ -1,0 +1,166 @@
+"""``certify teacher-ball prove|table|plot`` (spurious minima for a Frobenius ball of teachers) and
+``certify teacher-ball random search|prove|report|plot`` (random Xavier teachers at experimental sizes:
+certify/random_teachers/)."""
+from __future__ import annotations
+
+import json
+import time
+from fractions import Fraction
+from pathlib import Path
+
+
+def _cmd_prove(args) -> int:
+    from ..cli import UserError
+    from ..kernel.certificate import NotProven
+    from ..publishing import PublishError
+    from ..random_teachers.cli import parse_list
+    from .prove import prove_and_write
+
+    ks = parse_list(args.k, "--k")
+    written = 0
+    for k in ks:
+        if not 2 <= k <= 20:
+            raise UserError(f"--k: this kind handles 2 <= k <= 20, got {k}")
+        try:
+            prove_and_write(k, Path(args.out), overwrite=args.overwrite)
+            written += 1
+        except (NotProven, FileNotFoundError) as exc:
+            print(f"k={k}: not certified: {exc}")
+        except PublishError as exc:
+            raise UserError(str(exc)) from None
+    print(f"{written} certificate(s) written to {args.out}")
+    return 0
+
+
+def rows(paths, kind_name: str) -> list[dict]:
+    """Check every certificate of the kind under the paths (kernel verdicts, timed); one row per proven file."""
+    from ..cli import UserError
+    from ..kernel.checking import check_file, expand_paths
+
+    files, missing = expand_paths(paths)
+    if missing:
+        raise UserError("; ".join(missing))
+    out = []
+    for f in files:
+        try:
+            data = json.loads(Path(f).read_text())
+        except (OSError, ValueError):
+            continue
+        if not isinstance(data, dict) or data.get("kind") != kind_name:
+            continue
+        t, c = time.perf_counter(), time.process_time()
+        v = check_file(f)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        if not v.proven:
+            print(f"NOT PROVEN {f}: {v.message}")
+            continue
+        claim = data["claim"]
+        rho = Fraction(claim["rho"])
+        k = int(claim["k"])
+        row = {"file": str(f), "k": k, "rho": claim["rho"], "check_wall_s": round(wall, 3),
+               "check_cpu_s": round(cpu, 3), "d0": v.bounds["corollary_d0"], "loss": v.bounds["loss"][0]}
+        if kind_name == "relu-spurious-minimum-teacher-ball":
+            row.update(spectral=float(rho) / k**0.5, frobenius=float(rho), mu=v.bounds["hessian_min_eigenvalue_lower_bound"])
+        else:  # the entrywise box: covers the spectral ball of the same radius
+            if v.bounds.get("sub_boxes", 1) != 1:
+                continue
+            row.update(spectral=float(rho), mu=v.bounds["hessian_min_eigenvalue_lower_bound"])
+        out.append(row)
+    return sorted(out, key=lambda r: r["k"])
+
+
+def _table_rows(args):
+    from ..kernel.teacher_ball.kind import KIND
+
+    ball = rows(args.paths, KIND.name)
+    box = {}
+    if args.box:
+        for r in rows([args.box], "relu-spurious-minimum-teacher-box"):
+            box.setdefault(r["k"], r)
+    return ball, box
+
+
+def _cmd_table(args) -> int:
+    ball, box = _table_rows(args)
+    print("| k | box: rho_k (spectral) | box: d0 | ball: rho_F (exact) | ball: rho_k = rho_F/sqrt(k) (spectral) | "
+          "ball: d0 (delta = 0.01) | d0 ratio | check s (wall / CPU) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in ball:
+        b = box.get(r["k"])
+        bx = f"{b['spectral']:.2g} | {b['d0']:.3g}" if b else "– | –"
+        ratio = f"{b['d0'] / r['d0']:.2g}" if b else "–"
+        print(f"| {r['k']} | {bx} | {r['rho']} | {r['spectral']:.3g} | {r['d0']} (~{float(r['d0']):.2g}) | {ratio} | "
+              f"{r['check_wall_s']:.2f} / {r['check_cpu_s']:.2f} |")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"ball": ball, "box": list(box.values())}, indent=1) + "\n")
+    return 0
+
+
+def _cmd_plot(args) -> int:
+    from ..cli import UserError
+    from ..publishing import check_writable
+
+    check_writable(args.out, overwrite=args.overwrite)
+    if args.rows:
+        data = json.loads(Path(args.rows).read_text())
+        ball, box = data["ball"], {r["k"]: r for r in data["box"]}
+    elif args.paths:
+        ball, box = _table_rows(args)
+    else:
+        raise UserError("give certificate PATHs or --rows FILE (written by `table --json`)")
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UserError("plot needs matplotlib (pip install certify[plot])") from None
+    fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
+    for data, style, label in ((sorted(box.values(), key=lambda r: r["k"]), "s--", "entrywise box (before)"),
+                               (ball, "o-", "Frobenius ball (after)")):
+        if not data:
+            continue
+        ks = [r["k"] for r in data]
+        axes[0].semilogy(ks, [r["spectral"] for r in data], style, label=label)
+        axes[1].semilogy(ks, [r["d0"] for r in data], style, label=label)
+    axes[0].axhline(1e-3, color="grey", lw=0.8, ls=":")
+    axes[1].axhline(1e8, color="grey", lw=0.8, ls=":")
+    axes[0].set_ylabel("proven spectral radius rho_k (||S - I||_2 <= rho_k)")
+    axes[1].set_ylabel("d0: spurious minimum w.p. >= 0.99 for d >= d0")
+    for ax in axes:
+        ax.set_xlabel("k = n")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle("Teachers near the identity: proven radius and the random-teacher dimension d0")
+    fig.tight_layout()
+    fig.savefig(args.out, dpi=120)
+    print(f"plot written to {args.out}")
+    return 0
+
+
+def register(verbs) -> None:
+    p = verbs.add_parser("prove", help="search the Frobenius radius rho (bisection) and write teacher-ball certificates")
+    p.add_argument("--k", default="6", help="teacher sizes: 6, 6-20 or 6,10,15 (default 6)")
+    p.add_argument("--out", required=True, help="output folder (one file teacher-ball-kXX.json per k)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
+    p.set_defaults(func=_cmd_prove)
+
+    for name, func, hlp in (("table", _cmd_table, "check teacher-ball certificates and print rho_k, d0 and check times"),
+                            ("plot", _cmd_plot, "plot rho_k and d0 against k (ball, and the box with --box)")):
+        p = verbs.add_parser(name, help=hlp)
+        p.add_argument("paths", nargs="+" if name == "table" else "*", metavar="PATH")
+        p.add_argument("--box", metavar="PATH", help="teacher-box certificates to compare with (before)")
+        if name == "table":
+            p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+        else:
+            p.add_argument("--rows", metavar="JSON", help="plot the rows of `table --json` instead of checking PATHs")
+            p.add_argument("--out", required=True, metavar="PNG")
+            p.add_argument("--overwrite", action="store_true")
+        p.set_defaults(func=func)
+
+    from ..random_teachers.cli import register as register_random
+
+    p = verbs.add_parser("random", help="random Xavier teachers at experimental sizes: search, prove, report, plot")
+    sub = p.add_subparsers(dest="random_verb", metavar="VERB")
+    sub.required = True
+    register_random(sub)
