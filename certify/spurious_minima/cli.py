@@ -348,3 +348,15 @@ def register(verbs) -> None:
                         "(Newton from the ansatz, no search); for the compact form at any k use "
                         "`certify spurious-symmetric prove --family`")
     p.set_defaults(func=_cmd_prove)
+
+    from .random_teachers.cli import register as register_random
+
+    p = verbs.add_parser("random-teachers", help="random Xavier teachers at experimental sizes: GD statistics and "
+                                                 "given-teacher certificates (search, prove, report, plot)",
+                         description="Random Xavier teachers V in R^(k x d): gradient descent from Xavier "
+                                     "initialisations, every spurious minimum reached certified with the dense "
+                                     "kind for the given teacher; statistics with Wilson intervals "
+                                     "(docs/results/random-teachers.md).")
+    sub = p.add_subparsers(dest="random_verb", metavar="VERB")
+    sub.required = True
+    register_random(sub)

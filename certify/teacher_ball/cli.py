@@ -1,6 +1,7 @@
-"""``certify teacher-ball prove|table|plot`` (spurious minima for a Frobenius ball of teachers) and
-``certify teacher-ball random search|prove|report|plot`` (random Xavier teachers at experimental sizes:
-certify/random_teachers/)."""
+"""``certify teacher-ball prove|table|plot``: spurious minima for a Frobenius ball of teachers (UNTRUSTED
+producer; the producer shape: certify/producer_cli.py).  The random-teacher experiment, whose
+certificates are of the dense kind, is ``certify spurious-minima random-teachers``
+(certify/spurious_minima/random_teachers/)."""
 from __future__ import annotations
 
 import json
@@ -8,38 +9,43 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from ..producer_cli import (add_out, out_folder, output_file, parse_k_list, save_figure, summary_status,
+                            user_error, write_text_file)
+
 
 def _cmd_prove(args) -> int:
-    from ..cli import UserError
     from ..kernel.certificate import NotProven
+    from ..kernel.teacher_ball.kind import MAX_K
     from ..publishing import PublishError
-    from ..random_teachers.cli import parse_list
     from .prove import prove_and_write
 
-    ks = parse_list(args.k, "--k")
-    written = 0
+    out = out_folder(args.out)
+    minima = Path(args.minima)
+    if not minima.is_dir():
+        raise user_error(f"--minima {args.minima}: no such folder (the S = I spurious-minimum certificates to "
+                         "start from, e.g. certificates/spurious_minima)")
+    ks = parse_k_list(args.k, 2, MAX_K)
+    written = kept = failed = 0
     for k in ks:
-        if not 2 <= k <= 20:
-            raise UserError(f"--k: this kind handles 2 <= k <= 20, got {k}")
         try:
-            prove_and_write(k, Path(args.out), overwrite=args.overwrite)
-            written += 1
-        except (NotProven, FileNotFoundError) as exc:
+            outcome = prove_and_write(k, out, minima, overwrite=args.overwrite)
+        except (NotProven, FileNotFoundError, PublishError) as exc:
             print(f"k={k}: not certified: {exc}")
-        except PublishError as exc:
-            raise UserError(str(exc)) from None
-    print(f"{written} certificate(s) written to {args.out}")
-    return 0
+            failed += 1
+            continue
+        written += outcome == "written"
+        kept += outcome == "exists"
+    return summary_status(written, kept, failed, "certificate", out)
 
 
 def rows(paths, kind_name: str) -> list[dict]:
     """Check every certificate of the kind under the paths (kernel verdicts, timed); one row per proven file."""
-    from ..cli import UserError
-    from ..kernel.checking import check_file, expand_paths
+    from ..kernel.checking import check_file
+    from ..paths import expand_paths
 
     files, missing = expand_paths(paths)
     if missing:
-        raise UserError("; ".join(missing))
+        raise user_error("; ".join(missing))
     out = []
     for f in files:
         try:
@@ -81,6 +87,7 @@ def _table_rows(args):
 
 
 def _cmd_table(args) -> int:
+    json_out = output_file(args.json, args.overwrite, "--json")
     ball, box = _table_rows(args)
     print("| k | box: rho_k (spectral) | box: d0 | ball: rho_F (exact) | ball: rho_k = rho_F/sqrt(k) (spectral) | "
           "ball: d0 (delta = 0.01) | d0 ratio | check s (wall / CPU) |")
@@ -91,30 +98,28 @@ def _cmd_table(args) -> int:
         ratio = f"{b['d0'] / r['d0']:.2g}" if b else "–"
         print(f"| {r['k']} | {bx} | {r['rho']} | {r['spectral']:.3g} | {r['d0']} (~{float(r['d0']):.2g}) | {ratio} | "
               f"{r['check_wall_s']:.2f} / {r['check_cpu_s']:.2f} |")
-    if args.json:
-        Path(args.json).write_text(json.dumps({"ball": ball, "box": list(box.values())}, indent=1) + "\n")
+    if json_out:
+        write_text_file(json_out, json.dumps({"ball": ball, "box": list(box.values())}, indent=1) + "\n",
+                        args.overwrite)
     return 0
 
 
 def _cmd_plot(args) -> int:
-    from ..cli import UserError
-    from ..publishing import check_writable
-
-    check_writable(args.out, overwrite=args.overwrite)
+    out = output_file(args.out, args.overwrite, "--out")
     if args.rows:
         data = json.loads(Path(args.rows).read_text())
         ball, box = data["ball"], {r["k"]: r for r in data["box"]}
     elif args.paths:
         ball, box = _table_rows(args)
     else:
-        raise UserError("give certificate PATHs or --rows FILE (written by `table --json`)")
+        raise user_error("give certificate PATHs or --rows FILE (written by `table --json`)")
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise UserError("plot needs matplotlib (pip install certify[plot])") from None
+        raise user_error("plot needs matplotlib (pip install certify[plot])") from None
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
     for data, style, label in ((sorted(box.values(), key=lambda r: r["k"]), "s--", "entrywise box (before)"),
                                (ball, "o-", "Frobenius ball (after)")):
@@ -133,34 +138,41 @@ def _cmd_plot(args) -> int:
         ax.legend(fontsize=8)
     fig.suptitle("Teachers near the identity: proven radius and the random-teacher dimension d0")
     fig.tight_layout()
-    fig.savefig(args.out, dpi=120)
-    print(f"plot written to {args.out}")
+    save_figure(fig, out, args.overwrite)
+    plt.close(fig)
+    print(f"plot written to {out}")
     return 0
 
 
 def register(verbs) -> None:
-    p = verbs.add_parser("prove", help="search the Frobenius radius rho (bisection) and write teacher-ball certificates")
+    p = verbs.add_parser("prove", help="search the Frobenius radius rho (bisection) and write teacher-ball certificates",
+                         description="For each k, find by bisection the largest Frobenius radius rho for which the "
+                                     "kernel proves a spurious minimum for every symmetric teacher with "
+                                     "||S - I||_F <= rho, starting from the lowest-loss S = I certificate in "
+                                     "--minima; write it under --out (required). An existing certificate is kept "
+                                     "and its k not searched again (--overwrite redoes it). Exit status 1 when a k "
+                                     "was not certified.")
     p.add_argument("--k", default="6", help="teacher sizes: 6, 6-20 or 6,10,15 (default 6)")
-    p.add_argument("--out", required=True, help="output folder (one file teacher-ball-kXX.json per k)")
-    p.add_argument("--overwrite", action="store_true", help="replace existing certificate files")
+    p.add_argument("--minima", required=True, metavar="DIR",
+                   help="folder of S = I spurious-minimum certificates to start from, e.g. certificates/spurious_minima")
+    add_out(p)
     p.set_defaults(func=_cmd_prove)
 
-    for name, func, hlp in (("table", _cmd_table, "check teacher-ball certificates and print rho_k, d0 and check times"),
-                            ("plot", _cmd_plot, "plot rho_k and d0 against k (ball, and the box with --box)")):
-        p = verbs.add_parser(name, help=hlp)
-        p.add_argument("paths", nargs="+" if name == "table" else "*", metavar="PATH")
+    for name, func, hlp, desc in (
+            ("table", _cmd_table, "check teacher-ball certificates and print rho_k, d0 and check times",
+             "Check every teacher-ball certificate under PATH (and, with --box, the teacher-box ones to compare "
+             "with) and print a markdown table; reads certificates only."),
+            ("plot", _cmd_plot, "plot rho_k and d0 against k (ball, and the box with --box)",
+             "Plot the proven spectral radius and d0 against k for the balls (and the boxes with --box), from "
+             "the certificates or from the rows of `table --json`.")):
+        p = verbs.add_parser(name, help=hlp, description=desc)
+        p.add_argument("paths", nargs="+" if name == "table" else "*", metavar="PATH",
+                       help="teacher-ball certificate files or folders")
         p.add_argument("--box", metavar="PATH", help="teacher-box certificates to compare with (before)")
         if name == "table":
             p.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
         else:
             p.add_argument("--rows", metavar="JSON", help="plot the rows of `table --json` instead of checking PATHs")
-            p.add_argument("--out", required=True, metavar="PNG")
-            p.add_argument("--overwrite", action="store_true")
+            p.add_argument("--out", required=True, metavar="PNG", help="the figure file")
+        p.add_argument("--overwrite", action="store_true", help="replace an existing --json / --out file")
         p.set_defaults(func=func)
-
-    from ..random_teachers.cli import register as register_random
-
-    p = verbs.add_parser("random", help="random Xavier teachers at experimental sizes: search, prove, report, plot")
-    sub = p.add_subparsers(dest="random_verb", metavar="VERB")
-    sub.required = True
-    register_random(sub)

@@ -5,7 +5,6 @@ region_bounds per trial).  Every certificate written is re-checked by the kernel
 """
 from __future__ import annotations
 
-import datetime
 import math
 import time
 from fractions import Fraction
@@ -13,19 +12,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import __version__
 from ..kernel.certificate import NotProven, rational_str
 from ..kernel.teacher_ball.kind import KIND, centre_bounds, region_bounds
 
-DEFAULT_OUT = Path("certificates") / "teacher_ball"
-
-
-def identity_point(k: int) -> np.ndarray:
-    """The lowest-loss stored S = I spurious minimum for k, Newton-polished."""
+def identity_point(k: int, minima: Path) -> np.ndarray:
+    """The lowest-loss S = I spurious-minimum certificate for k in the folder ``minima``, Newton-polished."""
     from ..spurious_minima.search import newton_polish
     from ..teacher_box.prove import identity_point as stored
 
-    x = stored(k)
+    x = stored(k, Path(minima))
     with np.errstate(all="ignore"):
         W, g = newton_polish(x[None].copy(), np.eye(k), 40)
     return W[0] if g[0] < 1e-12 else x
@@ -58,9 +53,10 @@ def choose_radius(cb: dict, rho: Fraction):
     return None
 
 
-def search_rho(k: int, lo: float = 1e-4, hi: float = 0.2, steps: int = 14, log=print):
-    """Log-bisection on rho (two significant digits); returns (point, rho, r, bounds) for the largest proven."""
-    x0 = identity_point(k)
+def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: int = 14, log=print):
+    """Log-bisection on rho (two significant digits) from the S = I minimum in ``minima``; returns
+    (point, rho, r, bounds) for the largest rho proven."""
+    x0 = identity_point(k, minima)
     cb = centre_bounds(k, x0)
     best = None
     a, b = lo, hi
@@ -101,18 +97,20 @@ def file_name(k: int) -> str:
     return f"teacher-ball-k{k:02d}.json"
 
 
-def prove_and_write(k: int, out_dir: Path, overwrite: bool = False, log=print):
-    from ..publishing import check_writable, publish, published_line
+def prove_and_write(k: int, out_dir: Path, minima: Path, overwrite: bool = False, log=print) -> str:
+    """Search rho for k and write the certificate; returns "written", or "exists" (kept: nothing is
+    searched).  Raises NotProven / FileNotFoundError / PublishError when nothing could be written."""
+    from ..publishing import publish, published_line
 
     path = Path(out_dir) / file_name(k)
-    check_writable(path, overwrite)
+    if path.exists() and not overwrite:
+        log(f"k={k}: {path} exists, kept (--overwrite to redo)")
+        return "exists"
     t = time.time()
-    point, rho, r, b = search_rho(k, log=log)
+    point, rho, r, b = search_rho(k, minima, log=log)
     dist = b["normJ_W"] * float(rho) + b["normQ"] * b["g"] / b["mu"]
     radius = min(1.0, float(np.nextafter(dist * (1 + 2.0**-20), np.inf)))
     provenance = {
-        "produced_by": f"certify {__version__} (certify teacher-ball prove)",
-        "date": datetime.date.today().isoformat(),
         "search": "log-bisection on the Frobenius radius rho (2 significant digits); point: the lowest-loss stored "
                   "S = I minimum, Newton-polished; ball radius r from the kernel's bounds (r = 2 g / mu, at most "
                   "mu / (2 c_x))",
@@ -122,4 +120,4 @@ def prove_and_write(k: int, out_dir: Path, overwrite: bool = False, log=print):
     cert = build(k, point, rho, r, radius, provenance)
     proof = publish(cert, path, overwrite=overwrite)
     log(published_line(path, proof))
-    return path, proof
+    return "written"

@@ -9,6 +9,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import CERTIFICATES
+
+MINIMA = CERTIFICATES / "spurious_minima"  # the S = I minima the producer starts from
 from helpers import assert_proven, assert_rejected
 
 from certify.kernel.interval import Interval, NotProven
@@ -30,7 +33,7 @@ def ball_cert() -> dict:
     """A proven k = 6 certificate for ||S - I||_F <= 1/2000, built as the producer builds it."""
     from certify.teacher_ball.prove import build, choose_radius, identity_point
 
-    x0 = identity_point(K)
+    x0 = identity_point(K, MINIMA)
     cb = tb.centre_bounds(K, x0)
     r, b = choose_radius(cb, RHO)
     dist = b["normJ_W"] * float(RHO) + b["normQ"] * b["g"] / b["mu"]
@@ -246,7 +249,7 @@ def test_pair_majorants_bound_sampled_second_derivatives():
 def test_tangent_enclosures_match_finite_differences():
     from certify.teacher_ball.prove import identity_point
 
-    x = identity_point(K)
+    x = identity_point(K, MINIMA)
     rng = np.random.default_rng(2)
     A = rng.normal(size=(K, K))
     S = np.eye(K) + 0.05 * (A + A.T)

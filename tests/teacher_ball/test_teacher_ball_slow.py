@@ -7,6 +7,9 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from helpers import CERTIFICATES
+
+MINIMA = CERTIFICATES / "spurious_minima"  # the S = I minima the producer starts from
 
 from certify.kernel.checking import check_file
 
@@ -16,8 +19,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::RuntimeWarni
 def test_producer_reaches_spectral_radius_1e_minus_3_at_k7(tmp_path):
     from certify.teacher_ball.prove import prove_and_write
 
-    path, proof = prove_and_write(7, tmp_path, log=lambda *a: None)
-    v = check_file(path)
+    from certify.teacher_ball.prove import file_name
+
+    assert prove_and_write(7, tmp_path, MINIMA, log=lambda *a: None) == "written"
+    v = check_file(tmp_path / file_name(7))
     assert v.proven
     assert v.bounds["spectral_radius"] >= 1e-3
     assert v.bounds["corollary_d0"] <= 10**8
@@ -33,7 +38,7 @@ def test_first_order_constants_match_finite_differences_at_k10():
     from certify.teacher_ball.prove import identity_point
 
     k = 10
-    x0 = identity_point(k)
+    x0 = identity_point(k, MINIMA)
     cb = centre_bounds(k, x0)
     J, Q, w = cb["J"], cb["Q"], cb["w"]
     I = np.eye(k)

@@ -26,7 +26,6 @@ is counted as not certified.
 """
 from __future__ import annotations
 
-import datetime
 import math
 import time
 from dataclasses import asdict, dataclass, field
@@ -56,7 +55,7 @@ class CellConfig:
 
     def __post_init__(self):
         if self.lr is None:
-            from ..spurious_minima.search import default_lr
+            from ...spurious_minima.search import default_lr
 
             self.lr = default_lr(self.k)
 
@@ -105,8 +104,8 @@ def reduce_teacher(V: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
 
 def classify_runs(W: np.ndarray, V: np.ndarray, cfg: CellConfig):
     """Labels, polished reduced points X, losses and eigenvalue estimates for the end points W (B, k, d)."""
-    from ..spurious_minima import landscape as L
-    from ..spurious_minima.search import newton_polish
+    from ...spurious_minima import landscape as L
+    from ...spurious_minima.search import newton_polish
 
     B = W.shape[0]
     T, Q = reduce_teacher(V)
@@ -162,7 +161,7 @@ def group_classes(labels, X, loss) -> list[list[int]]:
 
 def certificate_for(V: np.ndarray, T: np.ndarray, point: np.ndarray, radius: float, provenance: dict | None):
     """The dense-kind certificate for the teacher V (k x d) at the reduced point (k x k)."""
-    from ..publishing import build_certificate
+    from ...publishing import build_certificate
 
     k, d = V.shape
     # d = k: the experiment's own dimension (no M needed); d > k: the extra coordinates need M > 0
@@ -175,8 +174,8 @@ def certificate_for(V: np.ndarray, T: np.ndarray, point: np.ndarray, radius: flo
 
 def certify_point(V: np.ndarray, T: np.ndarray, point: np.ndarray, min_eig: float, provenance: dict | None):
     """(certificate, proof) for the first radius 2^e the kernel proves, or (None, reason)."""
-    from ..kernel.certificate import CertificateError, NotProven
-    from ..kernel.checking import check_data
+    from ...kernel.certificate import CertificateError, NotProven
+    from ...kernel.checking import check_data
 
     k = point.shape[0]
     g_est = 1e-13 * k
@@ -196,11 +195,10 @@ def run_cell(cfg: CellConfig, certify: bool = True, out_dir: Path | None = None,
     """One (k, d) cell: every teacher, every run; returns the cell's statistics (JSON-ready).  Certificates
     are written only when ``out_dir`` is given (through certify.publishing.publish: kernel re-check,
     atomic write)."""
-    from .. import __version__
-    from ..arrays import get_xp, to_numpy
-    from ..progress import progress
-    from ..publishing import PublishError, publish
-    from ..spurious_minima.search import gradient_descent
+    from ...arrays import get_xp, to_numpy
+    from ...progress import progress
+    from ...publishing import PublishError, publish
+    from ...spurious_minima.search import gradient_descent
 
     xp = get_xp(cfg.backend)
     t0 = time.time()
@@ -228,8 +226,6 @@ def run_cell(cfg: CellConfig, certify: bool = True, out_dir: Path | None = None,
                 provenance = None
                 if out_dir is not None:
                     provenance = {
-                        "produced_by": f"certify {__version__} (certify teacher-ball random prove)",
-                        "date": datetime.date.today().isoformat(),
                         "experiment": "random Xavier teacher, V_ij ~ N(0, 1/d), seeded; gradient descent from "
                                       "Xavier initialisations (N(0, 1/d)), step 5/k; Newton polishing in the "
                                       "reduced coordinates X = W (V V^T)^(-1/2) V^T",

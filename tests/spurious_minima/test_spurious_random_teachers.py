@@ -10,17 +10,17 @@ import numpy as np
 import pytest
 from helpers import assert_proven, assert_rejected
 
-from certify.random_teachers import experiment as ex
+from certify.spurious_minima.random_teachers import experiment as ex
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def cli(capsys, *argv):
-    from certify.teacher_ball.cli import register
+    from certify.spurious_minima.cli import register
 
-    parser = argparse.ArgumentParser(prog="certify teacher-ball")
+    parser = argparse.ArgumentParser(prog="certify spurious-minima")
     register(parser.add_subparsers(dest="verb", required=True))
-    args = parser.parse_args(["random", *[str(a) for a in argv]])
+    args = parser.parse_args(["random-teachers", *[str(a) for a in argv]])
     capsys.readouterr()
     rc = args.func(args)
     out, err = capsys.readouterr()

@@ -1,9 +1,8 @@
 """Verbs of the random-teacher experiment: ``search`` (statistics; ``--check`` certifies in memory, writes no
 certificate), ``prove`` (certificates under ``--out``), ``report`` and ``plot`` (read statistics files only).
 
-``register(verbs)`` adds them to a subparsers object; certify/teacher_ball/cli.py mounts them as
-``certify teacher-ball random VERB`` (the command groups come from the kernel's registry of claim kinds,
-and this experiment produces certificates of the dense kind)."""
+``register(verbs)`` adds them to a subparsers object; certify/spurious_minima/cli.py mounts them as
+``certify spurious-minima random-teachers VERB`` (this experiment produces certificates of the dense kind)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -14,7 +13,7 @@ DEFAULT_FACTORS = "1,2,4"
 
 def parse_list(text: str, what: str) -> list[int]:
     """"6", "6-20", "6,10,15" or a mix ("6-8,10") -> sorted distinct positive integers."""
-    from ..cli import UserError
+    from ...cli import UserError
 
     out: set[int] = set()
     try:
@@ -33,7 +32,7 @@ def parse_list(text: str, what: str) -> list[int]:
 
 
 def _cells(args):
-    from ..cli import UserError
+    from ...cli import UserError
     from .experiment import CellConfig
 
     ks = parse_list(args.k, "--k")
@@ -57,8 +56,8 @@ def _cells(args):
 
 
 def _run(args, certify: bool, out_dir: Path | None) -> int:
-    from ..cli import UserError
-    from ..publishing import check_writable, write_json_atomic
+    from ...cli import UserError
+    from ...publishing import check_writable, write_json_atomic
     from .experiment import cell_key, empty_stats
     from .report import load_stats, table
 
@@ -103,7 +102,7 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_report(args) -> int:
-    from ..cli import UserError
+    from ...cli import UserError
     from .report import merge, table
 
     try:
@@ -115,8 +114,8 @@ def _cmd_report(args) -> int:
 
 
 def _cmd_plot(args) -> int:
-    from ..cli import UserError
-    from ..publishing import check_writable
+    from ...cli import UserError
+    from ...publishing import check_writable
     from .report import merge, plot
 
     check_writable(args.out, overwrite=args.overwrite)
@@ -134,34 +133,46 @@ def _common(p) -> None:
     p.add_argument("--d-factors", default=DEFAULT_FACTORS, help="input dimensions d = f k for these f (default 1,2,4)")
     p.add_argument("--teachers", type=int, default=5, help="random teachers per (k, d) (default 5)")
     p.add_argument("--runs", type=int, default=10, help="gradient-descent runs per teacher (default 10)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="random seed of the teachers and initialisations (default 0)")
     p.add_argument("--steps", type=int, default=20000, help="gradient-descent steps at most (default 20000)")
     p.add_argument("--identity", action="store_true",
                    help="also the identity teacher [I_k, 0] with teachers*runs runs, as the reference row")
     p.add_argument("--identity-only", action="store_true", help="only the identity teacher rows")
-    p.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "auto"))
+    p.add_argument("--backend", default="numpy", choices=("numpy", "cupy", "auto"),
+                   help="array backend of the gradient descent (default numpy; cupy needs a GPU)")
     p.add_argument("--stats", metavar="JSON", default=None, help="write the statistics here (after every cell)")
     p.add_argument("--resume", action="store_true", help="keep the cells already in --stats and run the others")
     p.add_argument("--overwrite", action="store_true", help="replace existing files (statistics, certificates)")
 
 
 def register(verbs) -> None:
-    p = verbs.add_parser("search", help="random teachers: GD statistics (--check: certify in memory; writes no certificate)")
+    p = verbs.add_parser("search", help="random teachers: GD statistics (--check: certify in memory; writes no certificate)",
+                         description="Sample Xavier teachers V in R^(k x d), run gradient descent from Xavier "
+                                     "initialisations and classify the end points; with --check every spurious class "
+                                     "is certified by the kernel in memory. Writes only the statistics file --stats.")
     _common(p)
     p.add_argument("--check", action="store_true", help="certify every spurious class with the kernel (nothing written)")
     p.set_defaults(func=_cmd_search)
 
-    p = verbs.add_parser("prove", help="random teachers: GD, and a certificate for every spurious class, under --out")
+    p = verbs.add_parser("prove", help="random teachers: GD, and a certificate for every spurious class, under --out",
+                         description="The search of `random-teachers search`, and a relu-spurious-minimum "
+                                     "certificate with the given teacher for every spurious class reached, written "
+                                     "under --out (required; existing files are kept unless --overwrite).")
     _common(p)
-    p.add_argument("--out", required=True, help="folder for the certificates (k06-d012/teacher000-loss....json)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder for the certificates (k06-d012/teacher000-loss....json)")
     p.set_defaults(func=_cmd_prove)
 
-    p = verbs.add_parser("report", help="print the statistics table of one or more statistics files (read only)")
-    p.add_argument("files", nargs="+", metavar="JSON")
+    p = verbs.add_parser("report", help="print the statistics table of one or more statistics files (read only)",
+                         description="Print, per (k, d), the fractions of teachers and of runs with a certified "
+                                     "spurious minimum, with Wilson intervals, from statistics files.")
+    p.add_argument("files", nargs="+", metavar="JSON", help="statistics files written by search/prove --stats")
     p.set_defaults(func=_cmd_report)
 
-    p = verbs.add_parser("plot", help="plot the certified fractions against k (reads statistics files)")
-    p.add_argument("files", nargs="+", metavar="JSON")
-    p.add_argument("--out", required=True, metavar="PNG")
-    p.add_argument("--overwrite", action="store_true")
+    p = verbs.add_parser("plot", help="plot the certified fractions against k (reads statistics files)",
+                         description="Plot the fractions of teachers and runs with a certified spurious minimum "
+                                     "against k, per d, next to the identity teacher.")
+    p.add_argument("files", nargs="+", metavar="JSON", help="statistics files written by search/prove --stats")
+    p.add_argument("--out", required=True, metavar="PNG", help="the figure file")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing figure")
     p.set_defaults(func=_cmd_plot)
