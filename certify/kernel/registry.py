@@ -30,6 +30,7 @@ BUILTIN_KINDS = {
     "hermite-expansion": "certify.kernel.hermite.kind:KIND",
     "kkt-max-margin": "certify.kernel.kkt.kind:KIND",
     "relu-spurious-minimum-teacher-box": "certify.kernel.teacher_box.kind:KIND",
+    "relu-spurious-minimum-family": "certify.kernel.families.kind:KIND",
 }
 
 
