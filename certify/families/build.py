@@ -226,21 +226,24 @@ def join(parts: list[Cover]) -> Cover:
     return Cover(bp, np.concatenate(cen), np.concatenate(slo), np.concatenate(rad), nat)
 
 
-def geometric(a: float, b: float, towards_b: bool, first: float, ratio: float = 2.0) -> np.ndarray:
-    """Breakpoints from a to b whose widths shrink geometrically towards b (towards_b) or towards a."""
+def geometric(a: float, b: float, towards_b: bool, first: float, cap: float, ratio: float = 2.0) -> np.ndarray:
+    """Breakpoints of [a, b] whose widths are ``first`` at the target end (b if towards_b, else a) and grow by
+    ``ratio`` away from it, capped at ``cap``."""
     L = b - a
     widths = []
     w = first
-    total = 0.0
-    while total + w < L and w > 0:
+    while sum(widths) + w < L:
         widths.append(w)
-        total += w
-        w /= ratio
-    widths.append(L - total)
-    widths = np.array(widths[::-1]) if not towards_b else np.array(widths)
+        w = min(w * ratio, cap)
+    widths.append(L - sum(widths))
+    if len(widths) > 1 and widths[-1] < 0.5 * widths[-2]:  # no sliver at the far end
+        widths[-2] += widths.pop()
+    widths = np.array(widths)
+    if towards_b:
+        widths = widths[::-1]
     pts = a + np.concatenate([[0.0], np.cumsum(widths)])
-    pts[-1] = b
-    return np.unique(pts)
+    pts[0], pts[-1] = a, b
+    return pts
 
 
 def s_of_k(k: float) -> float:

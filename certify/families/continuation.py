@@ -39,12 +39,15 @@ def newton(pat: Pattern, psi: np.ndarray, s: np.ndarray, iterations: int = 25, t
     """Newton's method on G(., s) = 0 for every s of the batch (rows of psi are the starting points)."""
     psi = np.array(np.atleast_2d(psi), dtype=np.float64)
     s = np.atleast_1d(np.asarray(s, dtype=np.float64))
+    last = np.inf
     for _ in range(iterations):
         G, J = system(pat, psi, s)
         step = np.linalg.solve(J, G[..., None])[..., 0]
         psi = psi - step
-        if np.max(np.abs(step) / (1.0 + np.abs(psi))) < tol:
+        size = float(np.max(np.abs(step) / (1.0 + np.abs(psi))))
+        if size < tol or (size < 1e-12 and size >= 0.5 * last):  # converged, or stalled at rounding level
             break
+        last = size
     return psi
 
 

@@ -68,25 +68,31 @@ def _schur_estimate(X: Interval, small: np.ndarray) -> float:
     return float(np.linalg.eigvalsh(0.5 * (S + S.T))[0])
 
 
-def initial_minimum_grid(s_end: float) -> np.ndarray:
-    """A first partition of [0, s_end]: wide pieces where the family is far from its transition."""
+def initial_minimum_grid(s_end: float, s_star: float) -> np.ndarray:
+    """A first partition of [0, s_end]: wide pieces where the family is far from its transition s_star (the
+    adaptive splitting refines it where the kernel's tests need it)."""
     pts = [0.0]
     while pts[-1] < s_end:
         s = pts[-1]
-        w = 0.005 if s < 0.25 else (0.002 if s < 0.35 else 0.0005)
+        gap = s_star - s
+        w = 0.01 if gap > 0.22 else (0.005 if gap > 0.12 else (0.002 if gap > 0.05 else 0.001))
         pts.append(min(s + w, s_end))
+    if len(pts) > 2 and pts[-1] - pts[-2] < 0.3 * (pts[-2] - pts[-3]):
+        pts.pop(-2)
     return np.array(pts)
 
 
-def produce(name: str, k_min: int = 6, k_max: int | None = None, transition: bool = True,
-            saddle_from: float = 5.0, log=print) -> tuple[dict, dict, dict]:
+def produce(name: str, k_min: int | None = None, k_max: int | None = None, transition: bool = True,
+            saddle_from: float | None = None, log=print, step: float = 0.01) -> tuple[dict, dict, dict]:
     """(claim fields, evidence, provenance extras) for the family ``name``."""
     fam = FAMILIES[name]
+    k_min = fam.k_min if k_min is None else k_min
+    saddle_from = fam.saddle_from if saddle_from is None else saddle_from
     pat = fam.pattern()
     lp = 2 if fam.loss_scale == "k" else 0
     t0 = time.time()
     s_top = s_of_k(saddle_from) if transition else s_of_k(k_min)
-    grid, psis = C.follow(pat, np.array(fam.start, dtype=np.float64), s_top + 0.005, 0.01)
+    grid, psis = C.follow(pat, np.array(fam.start, dtype=np.float64), s_top + 0.005, step)
     log(f"{name}: continued to s = {s_top:.4f} in {time.time() - t0:.1f} s")
     B = Builder(pat, grid, psis, lp, log=log)
     parts = []
@@ -95,13 +101,14 @@ def produce(name: str, k_min: int = 6, k_max: int | None = None, transition: boo
         s_star = C.transition(pat, grid, psis, lp)
         k_star = 1.0 / s_star**2
         log(f"{name}: lambda_min changes sign at s* = {s_star!r} (k* = {k_star!r})")
-        s_m = 0.35
+        s_m = s_star - 0.07
         s_end = float(np.nextafter(s_of_k(saddle_from), 1.0))
         s_b = s_a = None
         for eps in (2e-11, 1e-10, 5e-10, 2e-9, 1e-8):  # the positive definite side, as close to s* as it goes
             try:
                 s_b = float(s_star - eps)
-                mgrid = np.concatenate([initial_minimum_grid(s_m)[:-1], geometric(s_m, s_b, True, 0.002)])
+                mgrid = np.concatenate([initial_minimum_grid(s_m, s_star)[:-1],
+                                        geometric(s_m, s_b, True, eps, 0.001)])
                 mgrid = mgrid[mgrid >= s0]
                 mgrid[0] = s0
                 minimum = B.cover(mgrid, "minimum")
@@ -113,7 +120,7 @@ def produce(name: str, k_min: int = 6, k_max: int | None = None, transition: boo
         for eps in (2e-11, 1e-10, 5e-10, 2e-9, 1e-8):  # the saddle side
             try:
                 s_a = float(s_star + eps)
-                saddle = B.cover(geometric(s_a, s_end, False, 0.004), "saddle")
+                saddle = B.cover(geometric(s_a, s_end, False, eps, 0.002), "saddle")
                 break
             except RuntimeError as exc:
                 log(f"  (saddle side at eps = {eps}: {exc})")
@@ -125,7 +132,8 @@ def produce(name: str, k_min: int = 6, k_max: int | None = None, transition: boo
         trans = {"saddle_from": saddle_from, "k_star": [klo, khi]}
     else:
         s_end = float(np.nextafter(s_of_k(k_min), 1.0))
-        g = initial_minimum_grid(s_end)
+        grid_end = C.lambda_min(pat, psis[-1:], grid[-1:], lp)
+        g = initial_minimum_grid(s_end, s_end + (0.1 if grid_end[0] > 0.01 else 0.03))
         g = g[g >= s0]
         g[0] = s0
         parts.append(B.cover(g, "minimum"))

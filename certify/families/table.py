@@ -21,6 +21,8 @@ class Family:
     loss_scale: str  # "k" or "1"
     start: tuple  # psi at s = 0 (a float guess; polished by Newton)
     title: str
+    k_min: int = 6  # the smallest integer claimed (above the transition)
+    saddle_from: float = 5.0  # where the saddle side of the transition certificate starts
     explicit: tuple | None = None  # (ref, expo, L, div) when the default rescaling does not apply
 
     def sizes(self) -> tuple:
@@ -87,7 +89,11 @@ FAMILIES = {
     # every student near -e_own: w_i = a e_i + b (1 - e_i), a = -1 + s^2 A, b = s^2 B; the two per-entry
     # gradients need no division (their s^0 parts already form a regular system)
     "delta-s-k": Family("delta-s-k", ("k",), "1", (2.0, 2.0), "ΔS_k: blocks p = (k)",
-                        ((-1, 0), (2, 2), ((1, 0), (0, 1)), (0, 0))),
-    "two-k-minus-2": Family("two-k-minus-2", ("2", "k-2"), "k", (), "blocks p = (2, k − 2)"),
-    "three-k-minus-3": Family("three-k-minus-3", ("3", "k-3"), "k", (), "blocks p = (3, k − 3)"),
+                        explicit=((-1, 0), (2, 2), ((1, 0), (0, 1)), (0, 0))),
+    # the published (a, k - a) classes (Safran, Yehudai & Shamir 2021, e.g. k = 50): a students near -e_own;
+    # start: the s = 0 solution (polished by Newton; found by continuation from the published k = 50 points)
+    "two-k-minus-2": Family("two-k-minus-2", ("2", "k-2"), "k",
+                            (5.357049, 2.0, 1.922756, 4 / PI, 16 / PI, -8 / PI), "blocks p = (2, k − 2)", k_min=8, saddle_from=6.0),
+    "three-k-minus-3": Family("three-k-minus-3", ("3", "k-3"), "k",
+                              (5.357049, 2.0, 1.922756, 4 / PI, 24 / PI, -12 / PI), "blocks p = (3, k − 3)", k_min=10, saddle_from=7.0),
 }

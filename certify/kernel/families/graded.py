@@ -183,14 +183,41 @@ class Graded:
     def _aligned(self, dv: np.ndarray, nd: int) -> tuple[Interval, Interval | None]:
         """(X s^dv, its derivative) for dv >= 0 (the summand brought to a smaller valuation)."""
         x, d = self._x_as(nd), self._d_as(nd)
+        dv = np.where(dv >= ZERO // 2, 0, dv)  # exact zeros: no factor needed
         if not np.any(dv):
             return x, d
+        full = np.broadcast_to(dv, np.broadcast_shapes(dv.shape, x.shape[1:]))
+        if full.size > 8 and np.count_nonzero(full) * 3 < full.size:
+            return self._aligned_sparse(x, d, full)
         pw = self.P.power(dv, nd)
         xs = x * pw
         if not self.P.track:
             return xs, None
         ds = x * self.P.dpower(dv, nd)
         return xs, ds if d is None else ds + d * pw
+
+    def _aligned_sparse(self, x: Interval, d: Interval | None, dv: np.ndarray) -> tuple[Interval, Interval | None]:
+        """_aligned for a mostly-zero dv: the same products, formed only where dv != 0."""
+        mask = dv != 0
+        xb = Interval(np.broadcast_to(x.lo, (x.shape[0],) + dv.shape),
+                      np.broadcast_to(x.hi, (x.shape[0],) + dv.shape), _checked=True)
+        sub = Interval(xb.lo[:, mask], xb.hi[:, mask], _checked=True)
+        pw = self.P.power(dv[mask], 1)
+        part = sub * pw
+        lo, hi = xb.lo.copy(), xb.hi.copy()
+        lo[:, mask], hi[:, mask] = part.lo, part.hi
+        xs = Interval(lo, hi, _checked=True)
+        if not self.P.track:
+            return xs, None
+        dpart = sub * self.P.dpower(dv[mask], 1)
+        if d is None:
+            dlo, dhi = np.zeros(lo.shape), np.zeros(hi.shape)
+        else:
+            db = Interval(np.broadcast_to(d.lo, lo.shape), np.broadcast_to(d.hi, hi.shape), _checked=True)
+            dlo, dhi = db.lo.copy(), db.hi.copy()
+            dpart = dpart + Interval(db.lo[:, mask], db.hi[:, mask], _checked=True) * pw
+        dlo[:, mask], dhi[:, mask] = dpart.lo, dpart.hi
+        return xs, Interval(dlo, dhi, _checked=True)
 
     def __add__(self, other) -> "Graded":
         o = self._coerce(other)
@@ -350,8 +377,15 @@ def _horner(y: np.ndarray, name: str, terms: int) -> Interval:
     return acc
 
 
-_SERIES_MAX = 0.25  # series used for 0 <= y <= 1/4 (remainders below 2^-110 with 56 terms)
-_TERMS = 56
+_SERIES_MAX = 0.25  # series used for 0 <= y <= 1/4, with _terms(y) terms: remainder factor y^T <= 2^-64
+
+
+def _terms(y: np.ndarray) -> int:
+    """A number T of series terms with max(y)^T <= 2^-64 (max(y) <= 1/4: T <= 32; small y: fewer)."""
+    top = float(np.max(y)) if y.size else 0.0
+    if top <= 2.0**-64:
+        return 2
+    return int(min(32, max(2, np.ceil(64.0 / -np.log2(top)))))
 
 
 def _power_up(y: np.ndarray, n: int) -> np.ndarray:
@@ -388,9 +422,10 @@ def _point_asin_over(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     small = y <= _SERIES_MAX
     if np.any(small):
         ys = y[small]
-        s = _horner(ys, "asin_over", _TERMS)
+        T = _terms(ys)
+        s = _horner(ys, "asin_over", T)
         # tail: a_n <= 1 decreasing, sum_{n >= T} a_n y^n <= y^T / (1 - y) <= (4/3) y^T
-        tail = _up(_up(_power_up(ys, _TERMS) * (4.0 / 3.0)) + 2.0**-1070)
+        tail = _up(_up(_power_up(ys, T) * (4.0 / 3.0)) + 2.0**-1070)
         lo[small] = s.lo
         hi[small] = _up(s.hi + tail)
     big = ~small
@@ -407,9 +442,10 @@ def _point_omega(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     small = y <= _SERIES_MAX
     if np.any(small):
         ys = y[small]
-        s = _horner(ys, "omega", _TERMS)
-        # alternating series with terms y^n/(2n+3) decreasing in n: |remainder| <= y^T / (2T + 3)
-        tail = _up(_power_up(ys, _TERMS) + 2.0**-1070)
+        T = _terms(ys)
+        s = _horner(ys, "omega", T)
+        # alternating series with terms y^n/(2n+3) decreasing in n: |remainder| <= y^T / (2T + 3) <= y^T
+        tail = _up(_power_up(ys, T) + 2.0**-1070)
         lo[small] = _down(s.lo - tail)
         hi[small] = _up(s.hi + tail)
     big = ~small
@@ -426,9 +462,10 @@ def _point_asin_over_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     small = y <= _SERIES_MAX
     if np.any(small):
         ys = y[small]
-        s = _horner(ys, "asin_over'", _TERMS)
+        T = _terms(ys)
+        s = _horner(ys, "asin_over'", T)
         # tail: n a_n <= 1/2, sum_{n > T} n a_n y^(n-1) <= y^T / (2 (1 - y)) <= (2/3) y^T
-        tail = _up(_up(_power_up(ys, _TERMS) * (2.0 / 3.0)) + 2.0**-1070)
+        tail = _up(_up(_power_up(ys, T) * (2.0 / 3.0)) + 2.0**-1070)
         lo[small] = s.lo
         hi[small] = _up(s.hi + tail)
     big = ~small
@@ -445,9 +482,10 @@ def _point_omega_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     small = y <= _SERIES_MAX
     if np.any(small):
         ys = y[small]
-        s = _horner(ys, "omega'", _TERMS)
+        T = _terms(ys)
+        s = _horner(ys, "omega'", T)
         # alternating, terms (n+1) y^n / (2n+5) decreasing for y <= 1/4: |remainder| <= y^T
-        tail = _up(_power_up(ys, _TERMS) + 2.0**-1070)
+        tail = _up(_power_up(ys, T) + 2.0**-1070)
         lo[small] = _down(s.lo - tail)
         hi[small] = _up(s.hi + tail)
     big = ~small

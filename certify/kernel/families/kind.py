@@ -176,8 +176,9 @@ class SpuriousMinimumFamily(ClaimKind):
         "pieces": "the number of pieces of the cover",
         "k_range": "[k_min, k_max] of the integer claim (k_max null: infinity)",
         "scaled_loss": "[lo, hi] enclosing k F_k(W*_k) (loss_scale 'k') or F_k(W*_k) ('1') for every k of the range",
-        "hessian_min_eigenvalue_lower_bound": "lambda_min(Hessian of F_k at W*_k) >= this for every k of the range",
-        "m_min_eigenvalue_lower_bound": "lambda_min(M at W*_k) >= this for every k of the range",
+        "hessian_min_eigenvalue_lower_bound": "lambda_min(Hessian of F_k at W*_k) >= this for every integer k of the "
+                                              "range",
+        "m_min_eigenvalue_lower_bound": "lambda_min(M at W*_k) >= this for every integer k of the range",
         "krawczyk_margin": "smallest relative margin of the Krawczyk inclusions over the pieces",
         "limit_loss": "[lo, hi] (claimed, proven) containing lim k F_k(W*_k) (or lim F_k)",
         "limit_hessian_min_eigenvalue": "[lo, hi] (claimed, proven) containing lim lambda_min(Hessian at W*_k)",
@@ -348,6 +349,8 @@ class SpuriousMinimumFamily(ClaimKind):
                                    "'saddle' pieces")
         if m == 0:
             raise CertificateError("the cover has no 'minimum' piece")
+        if c.transition is None and m != N:
+            raise CertificateError("'follow' and 'saddle' pieces need a claimed transition")
         if c.k_max is None:
             if bp[0] != 0.0:
                 raise CertificateError("for an infinite range the cover must start at s = 0 (k = infinity)")
@@ -357,10 +360,7 @@ class SpuriousMinimumFamily(ClaimKind):
         if not _s2k_at_least(bp[m], c.k_min):
             raise CertificateError(f"the 'minimum' pieces stop short of k_min = {c.k_min}: they end at s = "
                                    f"{bp[m]!r} < 1/sqrt(k_min)")
-        if c.transition is None:
-            if m != N:
-                raise CertificateError("'follow' and 'saddle' pieces need a claimed transition")
-        else:
+        if c.transition is not None:
             ks, klo, khi = c.transition
             if not (m < a < N):
                 raise CertificateError("a transition needs 'minimum', 'follow' and 'saddle' pieces")
@@ -385,6 +385,8 @@ class SpuriousMinimumFamily(ClaimKind):
         bp = c.breakpoints
         N = bp.size - 1
         pat = c.pattern
+        if c.limits is not None:
+            self._check_limits(c)  # cheap (one point), so first
         pc = Pieces(bp[:-1].copy(), bp[1:].copy(), c.centers, c.slopes, c.radii)
         kr = krawczyk(pat, pc)
         if not np.all(kr.ok):
@@ -396,19 +398,22 @@ class SpuriousMinimumFamily(ClaimKind):
         cu = curvatures(pat, pc, kr.offset, c.loss_power)
         T = pc.t_interval()
         delta = np.maximum(np.abs(T.lo), np.abs(T.hi))
-        mu_h = mu_m = np.inf
+        mu_h = mu_m = np.inf  # over the pieces that hold integer k of the claim (s_lo <= 1/sqrt(k_min))
         for i in range(m):
             where = f"piece {i} (s in [{bp[i]!r}, {bp[i + 1]!r}])"
+            integer = _s2k_at_most(bp[i], c.k_min)
             try:
-                mu_h = min(mu_h, pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i])))
+                mu = pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i]))
             except NotProven:
                 raise NotProven(f"Hessian not proven positive definite on {where}: not a minimum there, or the "
                                 "piece too wide") from None
             try:
-                mu_m = min(mu_m, pencil_lower_bound(cu.M_c[i], cu.dM[i], float(delta[i])))
+                mm = pencil_lower_bound(cu.M_c[i], cu.dM[i], float(delta[i]))
             except NotProven:
                 raise NotProven(f"M not proven positive definite on {where}: the claim for every d >= k is not "
                                 "proven") from None
+            if integer:
+                mu_h, mu_m = min(mu_h, mu), min(mu_m, mm)
         loss = cu.loss[:m]
         if not np.all(loss.lo > 0.0):
             i = int(np.nonzero(~(loss.lo > 0.0))[0][0])
@@ -434,7 +439,6 @@ class SpuriousMinimumFamily(ClaimKind):
                 f"{what} in [{bounds['scaled_loss'][0]:.6g}, {bounds['scaled_loss'][1]:.6g}], "
                 f"lambda_min(H) >= {mu_h:.3g}, lambda_min(M) >= {mu_m:.3g}, {N} pieces")
         if c.limits is not None:
-            self._check_limits(c)
             for name in LIMIT_NAMES:
                 bounds[f"limit_{name}"] = list(c.limits[name])
             lo, hi = c.limits["loss"]

@@ -1,0 +1,154 @@
+"""Reading family certificates (UNTRUSTED): per-piece enclosures for plots, agreement with the per-k
+certificates of the symmetric kind, the literature expansions, and the results page."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from certify.kernel.certificate import NotProven
+from certify.kernel.families import cover as K
+from certify.kernel.families.kind import KIND
+
+PI = math.pi
+# leading terms of the expansions in s = 1/sqrt(k) (docs/families.md, section 5: the limit and the odd term
+# of the own-teacher group of the defective students; Arjevani & Field expand these families in 1/sqrt(k))
+EXPANSIONS = {
+    ("1", "k-1"): ("k F", lambda s: 0.5 - 2 / PI**2 - 32 / (3 * PI**4) * s),
+    ("k",): ("F", lambda s: 0.5 - 1 / PI - 4 / (3 * PI) * s),
+}
+
+
+def pieces(cert: dict) -> dict:
+    """Per piece of a family certificate: the s-interval, its nature, the kernel's enclosure of the scaled
+    loss and (minimum pieces) the proven lower bound of lambda_min of the scaled compression."""
+    data = {k: v for k, v in cert.items() if k != "provenance"}
+    c = KIND.parse(data)
+    bp = c.breakpoints
+    pc = K.Pieces(bp[:-1].copy(), bp[1:].copy(), c.centers, c.slopes, c.radii)
+    kr = K.krawczyk(c.pattern, pc)
+    cu = K.curvatures(c.pattern, pc, kr.offset, c.loss_power)
+    T = pc.t_interval()
+    delta = np.maximum(np.abs(T.lo), np.abs(T.hi))
+    lam = np.full(pc.n, np.nan)
+    for i in range(pc.n):
+        if c.natures[i] == "minimum":
+            try:
+                lam[i] = K.pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i]))
+            except NotProven:
+                pass
+    return {"s_lo": pc.s_lo, "s_hi": pc.s_hi, "natures": list(c.natures), "loss_lo": cu.loss.lo,
+            "loss_hi": cu.loss.hi, "lambda_lo": lam, "claim": c}
+
+
+def per_k_rows(folder: Path) -> list[dict]:
+    """The stored per-k certificates of the symmetric kind in a folder: k, blocks, proven bounds, values."""
+    from certify.kernel.checking import check_file
+
+    rows = []
+    for f in sorted(Path(folder).glob("*.json")):
+        d = json.loads(f.read_text(encoding="utf-8"))
+        if d.get("kind") != "relu-spurious-minimum-symmetric":
+            continue
+        v = check_file(f)
+        rows.append({"path": str(f), "k": d["claim"]["k"], "blocks": d["claim"]["blocks"],
+                     "nature": d["claim"]["nature"], "values": d["values"], "proven": v.proven, "bounds": v.bounds})
+    return rows
+
+
+def agreement(cert: dict, rows: list[dict]) -> list[dict]:
+    """For every per-k certificate whose k the family certificate covers: is its stored point's psi in the
+    family's box for the piece of s = 1/sqrt(k), and do the two proven loss enclosures intersect?"""
+    from certify.kernel.families.landscape import layout
+    from certify.kernel.spurious_symmetric.compact import values_to_theta
+
+    data = {k: v for k, v in cert.items() if k != "provenance"}
+    c = KIND.parse(data)
+    pr = pieces(cert)
+    lay = layout(c.pattern.p)
+    out = []
+    scale = c.loss_power
+    for r in rows:
+        k = r["k"]
+        s = 1.0 / math.sqrt(k)
+        hits = np.nonzero((pr["s_lo"] <= s) & (s <= pr["s_hi"]))[0]
+        if hits.size == 0 or r["nature"] != "minimum":
+            continue
+        i = int(hits[0])
+        phi = values_to_theta(tuple(r["blocks"]), np.array(r["values"]))
+        ref = np.array(c.pattern.ref, dtype=float)
+        expo = np.array(c.pattern.expo)
+        psi = (phi - ref) / s ** expo
+        sc = 0.5 * (pr["s_lo"][i] + pr["s_hi"][i])
+        line = c.centers[i] + (s - sc) * c.slopes[i]
+        in_box = bool(np.all(np.abs(psi - line) <= c.radii[i] * (1 + 1e-9)))
+        lo, hi = r["bounds"]["loss"]
+        fam_lo, fam_hi = pr["loss_lo"][i] / k ** (scale / 2), pr["loss_hi"][i] / k ** (scale / 2)
+        out.append({"k": k, "in_box": in_box, "per_k_loss": [lo, hi], "family_loss": [fam_lo, fam_hi],
+                    "intersect": bool(lo <= fam_hi and fam_lo <= hi),
+                    "per_k_lambda": r["bounds"].get("hessian_min_eigenvalue_lower_bound")})
+    del lay
+    return out
+
+
+def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None = None) -> None:
+    """k F (or F) and lambda_min against k (log axis): the proven per-piece enclosures, the per-k certificates,
+    the limits and the leading terms of the expansions.  ``rows``: certificates as read by the CLI."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 8.5), sharex=True)
+    colors = ["C0", "C1", "C2", "C3", "C4"]
+    for n, r in enumerate(rows):
+        cert = {"claim": r["claim"], "cover": r["cover"], **r.get("evidence", {})}
+        pr = r["pieces"]
+        col = colors[n % len(colors)]
+        blocks = tuple(r["claim"]["blocks"])
+        label = f"p = ({', '.join(blocks)})"
+        kk_lo = 1.0 / np.maximum(pr["s_hi"], 1e-300) ** 2
+        kk_hi = np.where(pr["s_lo"] > 0, 1.0 / np.maximum(pr["s_lo"], 1e-300) ** 2, 1e13)
+        mid_k = np.sqrt(kk_lo * np.minimum(kk_hi, 1e13))
+        minimum = np.array([x == "minimum" for x in pr["natures"]])
+        a1.fill_between(np.concatenate([[kk_lo[i], min(kk_hi[i], 1e13)] for i in range(len(kk_lo))]),
+                        np.repeat(pr["loss_lo"], 2), np.repeat(pr["loss_hi"], 2), color=col, alpha=0.35, lw=0)
+        a1.plot(mid_k, 0.5 * (pr["loss_lo"] + pr["loss_hi"]), "-", color=col, lw=0.8,
+                label=f"{label}: proven {'k F' if r['claim']['loss_scale'] == 'k' else 'F'} (pieces)")
+        lim = r["claim"].get("limits")
+        if lim:
+            a1.axhline(lim["loss"][0], color=col, ls=":", lw=0.8)
+            a2.axhline(lim["hessian_min_eigenvalue"][0], color=col, ls=":", lw=0.8)
+        if blocks in EXPANSIONS:
+            name, f = EXPANSIONS[blocks]
+            kx = np.logspace(math.log10(6), 12, 200)
+            a1.plot(kx, f(1 / np.sqrt(kx)), "--", color=col, lw=0.8, label=f"{label}: expansion to O(s)")
+        if curves and blocks in curves:
+            cv = curves[blocks]
+            a2.plot(cv["k"], cv["lambda_h"], "-", color=col, lw=0.8, label=f"{label}: λ_min(H) (float, on the curve)")
+        lam = pr["lambda_lo"]
+        ok = minimum & np.isfinite(lam)
+        a2.plot(mid_k[ok], lam[ok], ".", color=col, ms=2.5, label=f"{label}: proven λ_min(C̃) ≥ (pieces)")
+        tr = r["claim"].get("transition")
+        if tr:
+            a2.axvline(tr["k_star"][1], color=col, lw=0.6, ls="-.")
+        if per_k and blocks in per_k:
+            pts = per_k[blocks]
+            a1.plot([p["k"] for p in pts], [p["loss"] for p in pts], "x", color="k", ms=3.5,
+                    label="per-k certificates (symmetric kind)" if n == 0 else None)
+            a2.plot([p["k"] for p in pts if p["lambda"]], [p["lambda"] for p in pts if p["lambda"]], "x",
+                    color="k", ms=3.5)
+    a1.set_xscale("log")
+    a1.set_ylabel("proven k·F_k(W*_k)   (F_k for p = (k))")
+    a1.legend(fontsize=7, frameon=False, loc="lower right")
+    a1.set_title("Symmetric families, proven for every k (cover in s = 1/√k, limit at s = 0)")
+    a2.axhline(0.25 - 1 / (2 * PI), color="k", lw=0.5, ls=":")
+    a2.set_ylabel("λ_min")
+    a2.set_xlabel("k (log scale; the last pieces reach k = ∞)")
+    a2.set_yscale("symlog", linthresh=1e-3)
+    a2.legend(fontsize=6.5, frameon=False, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(out, dpi=110, bbox_inches="tight")
+    plt.close(fig)
