@@ -21,25 +21,28 @@ EXPANSIONS = {
 }
 
 
-def pieces(cert: dict) -> dict:
-    """Per piece of a family certificate: the s-interval, its nature, the kernel's enclosure of the scaled
-    loss and (minimum pieces) the proven lower bound of lambda_min of the scaled compression."""
+def pieces(cert: dict, only=None) -> dict:
+    """Per piece of a family certificate (or only the pieces of the indices ``only``): the s-interval, its
+    nature, the kernel's enclosure of the scaled loss and (minimum pieces) the proven lower bound of
+    lambda_min of the scaled compression."""
     data = {k: v for k, v in cert.items() if k != "provenance"}
     c = KIND.parse(data)
     bp = c.breakpoints
-    pc = K.Pieces(bp[:-1].copy(), bp[1:].copy(), c.centers, c.slopes, c.radii)
+    idx = np.arange(bp.size - 1) if only is None else np.asarray(only, dtype=int)
+    pc = K.Pieces(bp[:-1][idx], bp[1:][idx], c.centers[idx], c.slopes[idx], c.radii[idx])
     kr = K.krawczyk(c.pattern, pc)
     cu = K.curvatures(c.pattern, pc, kr.offset, c.loss_power)
     T = pc.t_interval()
     delta = np.maximum(np.abs(T.lo), np.abs(T.hi))
     lam = np.full(pc.n, np.nan)
+    natures = [c.natures[i] for i in idx]
     for i in range(pc.n):
-        if c.natures[i] == "minimum":
+        if natures[i] == "minimum":
             try:
                 lam[i] = K.pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i]))
             except NotProven:
                 pass
-    return {"s_lo": pc.s_lo, "s_hi": pc.s_hi, "natures": list(c.natures), "loss_lo": cu.loss.lo,
+    return {"index": idx, "s_lo": pc.s_lo, "s_hi": pc.s_hi, "natures": natures, "loss_lo": cu.loss.lo,
             "loss_hi": cu.loss.hi, "lambda_lo": lam, "claim": c}
 
 
@@ -61,35 +64,43 @@ def per_k_rows(folder: Path) -> list[dict]:
 def agreement(cert: dict, rows: list[dict]) -> list[dict]:
     """For every per-k certificate whose k the family certificate covers: is its stored point's psi in the
     family's box for the piece of s = 1/sqrt(k), and do the two proven loss enclosures intersect?"""
-    from certify.kernel.families.landscape import layout
     from certify.kernel.spurious_symmetric.compact import values_to_theta
 
     data = {k: v for k, v in cert.items() if k != "provenance"}
     c = KIND.parse(data)
-    pr = pieces(cert)
-    lay = layout(c.pattern.p)
+    bp = c.breakpoints
+    rows = [r for r in rows if r["nature"] == "minimum" and r["proven"]]
+    want = {}
+    for r in rows:
+        s = 1.0 / math.sqrt(r["k"])
+        hits = np.nonzero((bp[:-1] <= s) & (s <= bp[1:]))[0]
+        if hits.size and c.natures[int(hits[0])] == "minimum":
+            want[r["k"]] = int(hits[0])
+    if not want:
+        return []
+    order = sorted(set(want.values()))
+    pr = pieces(cert, order)
     out = []
     scale = c.loss_power
     for r in rows:
         k = r["k"]
-        s = 1.0 / math.sqrt(k)
-        hits = np.nonzero((pr["s_lo"] <= s) & (s <= pr["s_hi"]))[0]
-        if hits.size == 0 or r["nature"] != "minimum":
+        if k not in want:
             continue
-        i = int(hits[0])
+        s = 1.0 / math.sqrt(k)
+        i = order.index(want[k])
+        j = want[k]
         phi = values_to_theta(tuple(r["blocks"]), np.array(r["values"]))
         ref = np.array(c.pattern.ref, dtype=float)
         expo = np.array(c.pattern.expo)
         psi = (phi - ref) / s ** expo
-        sc = 0.5 * (pr["s_lo"][i] + pr["s_hi"][i])
-        line = c.centers[i] + (s - sc) * c.slopes[i]
-        in_box = bool(np.all(np.abs(psi - line) <= c.radii[i] * (1 + 1e-9)))
+        sc = min(max(0.5 * pr["s_lo"][i] + 0.5 * pr["s_hi"][i], pr["s_lo"][i]), pr["s_hi"][i])
+        line = c.centers[j] + (s - sc) * c.slopes[j]
+        in_box = bool(np.all(np.abs(psi - line) <= c.radii[j] * (1 + 1e-9)))
         lo, hi = r["bounds"]["loss"]
         fam_lo, fam_hi = pr["loss_lo"][i] / k ** (scale / 2), pr["loss_hi"][i] / k ** (scale / 2)
         out.append({"k": k, "in_box": in_box, "per_k_loss": [lo, hi], "family_loss": [fam_lo, fam_hi],
                     "intersect": bool(lo <= fam_hi and fam_lo <= hi),
                     "per_k_lambda": r["bounds"].get("hessian_min_eigenvalue_lower_bound")})
-    del lay
     return out
 
 
@@ -109,11 +120,12 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
         col = colors[n % len(colors)]
         blocks = tuple(r["claim"]["blocks"])
         label = f"p = ({', '.join(blocks)})"
-        kk_lo = 1.0 / np.maximum(pr["s_hi"], 1e-300) ** 2
-        kk_hi = np.where(pr["s_lo"] > 0, 1.0 / np.maximum(pr["s_lo"], 1e-300) ** 2, 1e13)
-        mid_k = np.sqrt(kk_lo * np.minimum(kk_hi, 1e13))
+        kmax = 1e12
+        kk_lo = np.minimum(1.0 / np.maximum(pr["s_hi"], 1e-6) ** 2, kmax)
+        kk_hi = np.minimum(1.0 / np.maximum(pr["s_lo"], 1e-6) ** 2, kmax)
+        mid_k = np.sqrt(kk_lo * kk_hi)
         minimum = np.array([x == "minimum" for x in pr["natures"]])
-        a1.fill_between(np.concatenate([[kk_lo[i], min(kk_hi[i], 1e13)] for i in range(len(kk_lo))]),
+        a1.fill_between(np.concatenate([[kk_lo[i], kk_hi[i]] for i in range(len(kk_lo))]),
                         np.repeat(pr["loss_lo"], 2), np.repeat(pr["loss_hi"], 2), color=col, alpha=0.35, lw=0)
         a1.plot(mid_k, 0.5 * (pr["loss_lo"] + pr["loss_hi"]), "-", color=col, lw=0.8,
                 label=f"{label}: proven {'k F' if r['claim']['loss_scale'] == 'k' else 'F'} (pieces)")
@@ -123,14 +135,14 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
             a2.axhline(lim["hessian_min_eigenvalue"][0], color=col, ls=":", lw=0.8)
         if blocks in EXPANSIONS:
             name, f = EXPANSIONS[blocks]
-            kx = np.logspace(math.log10(6), 12, 200)
+            kx = np.logspace(math.log10(6), math.log10(kmax), 200)
             a1.plot(kx, f(1 / np.sqrt(kx)), "--", color=col, lw=0.8, label=f"{label}: expansion to O(s)")
         if curves and blocks in curves:
             cv = curves[blocks]
             a2.plot(cv["k"], cv["lambda_h"], "-", color=col, lw=0.8, label=f"{label}: λ_min(H) (float, on the curve)")
         lam = pr["lambda_lo"]
         ok = minimum & np.isfinite(lam)
-        a2.plot(mid_k[ok], lam[ok], ".", color=col, ms=2.5, label=f"{label}: proven λ_min(C̃) ≥ (pieces)")
+        a2.plot(mid_k[ok], lam[ok], ".", color=col, ms=2, alpha=0.6, label=f"{label}: proven λ_min(C̃) ≥ (pieces)")
         tr = r["claim"].get("transition")
         if tr:
             a2.axvline(tr["k_star"][1], color=col, lw=0.6, ls="-.")
@@ -146,9 +158,10 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
     a1.set_title("Symmetric families, proven for every k (cover in s = 1/√k, limit at s = 0)")
     a2.axhline(0.25 - 1 / (2 * PI), color="k", lw=0.5, ls=":")
     a2.set_ylabel("λ_min")
-    a2.set_xlabel("k (log scale; the last pieces reach k = ∞)")
-    a2.set_yscale("symlog", linthresh=1e-3)
-    a2.legend(fontsize=6.5, frameon=False, loc="lower right")
+    a2.set_xlabel("k (log scale, drawn to 10¹²; the first piece of every cover reaches k = ∞)")
+    a2.set_ylim(-0.012, 0.1)
+    a2.axhline(0.0, color="k", lw=0.4)
+    a2.legend(fontsize=6.5, frameon=False, loc="lower right", ncol=2)
     fig.tight_layout()
     fig.savefig(out, dpi=110, bbox_inches="tight")
     plt.close(fig)
