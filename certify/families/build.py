@@ -129,11 +129,11 @@ class Builder:
             for j in range(idx.size):
                 try:
                     if nature == "minimum":
-                        K.pencil_lower_bound(cu.C_c[j], cu.dC[j], float(delta[j]))
-                        K.pencil_lower_bound(cu.M_c[j], cu.dM[j], float(delta[j]))
+                        K.pencil_lower_bound(cu.C_c[j], cu.C_1[j], cu.C_2[j], float(delta[j]))
+                        K.pencil_lower_bound(cu.M_c[j], cu.M_1[j], cu.M_2[j], float(delta[j]))
                         out.append(bool(cu.loss.lo[j] > 0))
                     else:
-                        out.append(bool(K.negative_curvature_upper(cu.C_c[j], cu.dC[j], T[j]) < 0))
+                        out.append(bool(K.negative_curvature_upper(cu.C_c[j], cu.C_1[j], cu.C_2[j], T[j]) < 0))
                 except NotProven:
                     out.append(False)
             return out

@@ -21,9 +21,7 @@ def _mid(x: Interval) -> np.ndarray:
 
 def _powers(s: np.ndarray, track: bool = False) -> Powers:
     s = np.asarray(s, dtype=np.float64)
-    P = Powers(s, s)
-    P.track = track
-    return P
+    return Powers(s, s, order=1 if track else 0)
 
 
 def system(pat: Pattern, psi: np.ndarray, s: np.ndarray, want_ds: bool = False):

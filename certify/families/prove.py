@@ -75,7 +75,7 @@ def initial_minimum_grid(s_end: float, s_star: float) -> np.ndarray:
     while pts[-1] < s_end:
         s = pts[-1]
         gap = s_star - s
-        w = 0.01 if gap > 0.22 else (0.005 if gap > 0.12 else (0.002 if gap > 0.05 else 0.001))
+        w = 0.04 if gap > 0.2 else (0.02 if gap > 0.1 else (0.01 if gap > 0.05 else 0.004))
         pts.append(min(s + w, s_end))
     if len(pts) > 2 and pts[-1] - pts[-2] < 0.3 * (pts[-2] - pts[-3]):
         pts.pop(-2)
@@ -108,7 +108,7 @@ def produce(name: str, k_min: int | None = None, k_max: int | None = None, trans
             try:
                 s_b = float(s_star - eps)
                 mgrid = np.concatenate([initial_minimum_grid(s_m, s_star)[:-1],
-                                        geometric(s_m, s_b, True, eps, 0.001)])
+                                        geometric(s_m, s_b, True, max(eps, 2e-7), 0.004, ratio=3.0)])
                 mgrid = mgrid[mgrid >= s0]
                 mgrid[0] = s0
                 minimum = B.cover(mgrid, "minimum")
@@ -120,7 +120,7 @@ def produce(name: str, k_min: int | None = None, k_max: int | None = None, trans
         for eps in (2e-11, 1e-10, 5e-10, 2e-9, 1e-8):  # the saddle side
             try:
                 s_a = float(s_star + eps)
-                saddle = B.cover(geometric(s_a, s_end, False, eps, 0.002), "saddle")
+                saddle = B.cover(geometric(s_a, s_end, False, max(eps, 2e-7), 0.008, ratio=3.0), "saddle")
                 break
             except RuntimeError as exc:
                 log(f"  (saddle side at eps = {eps}: {exc})")

@@ -39,7 +39,7 @@ def pieces(cert: dict, only=None) -> dict:
     for i in range(pc.n):
         if natures[i] == "minimum":
             try:
-                lam[i] = K.pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i]))
+                lam[i] = K.pencil_lower_bound(cu.C_c[i], cu.C_1[i], cu.C_2[i], float(delta[i]))
             except NotProven:
                 pass
     return {"index": idx, "s_lo": pc.s_lo, "s_hi": pc.s_hi, "natures": natures, "loss_lo": cu.loss.lo,

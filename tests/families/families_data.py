@@ -1,6 +1,6 @@
 """Small family certificates for the tests, built once per session by the (untrusted) producer.
 
-* ``finite()``: Delta S_k for 30 <= k <= 40 (a few pieces, checked in well under a second);
+* ``finite()``: Delta S_k for 12 <= k <= 400 (a few pieces, checked in well under a second);
 * ``tail()``: Delta S_{k-1} for every k >= 10 000, with the limits at s = 0 (two or three pieces);
 * ``stored(name)``: a stored certificate of certificates/families/ (skipped if absent).
 """
@@ -30,7 +30,7 @@ def _build(name: str, k_min: int, k_max: int | None) -> dict:
 
 
 def finite() -> dict:
-    return copy.deepcopy(_build("delta-s-k", 30, 40))
+    return copy.deepcopy(_build("delta-s-k", 12, 400))
 
 
 def tail() -> dict:

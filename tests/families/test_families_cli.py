@@ -47,6 +47,6 @@ def test_report_checks_family_certificates(run_cli, tmp_path):
     path = tmp_path / "finite.json"
     write_json_atomic(path, D.finite())
     rc, o, e = run_cli("families", "report", path, "--json", tmp_path / "rows.json")
-    assert rc == 0 and o.startswith("PROVEN") and "30 <= k <= 40" in o
+    assert rc == 0 and o.startswith("PROVEN") and "12 <= k <= 400" in o
     rows = json.loads((tmp_path / "rows.json").read_text())["rows"]
-    assert rows[0]["proven"] and rows[0]["bounds"]["k_range"] == [30, 40]
+    assert rows[0]["proven"] and rows[0]["bounds"]["k_range"] == [12, 400]

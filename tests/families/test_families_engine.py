@@ -156,13 +156,17 @@ def test_derivatives_along_a_line_match_finite_differences():
     def Cq(sv, p):
         return mid(curvature(pat, Lm.Point(Interval.point(p[None])), Powers(np.array([sv]), np.array([sv])), 2).C)[0]
 
-    P = Powers(np.array([s]), np.array([s]))
-    P.track = True
+    P = Powers(np.array([s]), np.array([s]), order=2)
     E = equations(pat, Lm.Point(Interval.point(psi[None]), w[None]), P)
     cu = curvature(pat, Lm.Point(Interval.point(psi[None]), w[None]), P, 2)
     h = 1e-6
     assert np.allclose(mid(E.dG)[0], (G(s + h, psi + h * w) - G(s - h, psi - h * w)) / (2 * h), atol=1e-7)
     assert np.allclose(mid(cu.dC)[0], (Cq(s + h, psi + h * w) - Cq(s - h, psi - h * w)) / (2 * h), atol=1e-6)
+    h2 = 1e-4  # second derivatives along the line
+    g2 = (G(s + h2, psi + h2 * w) - 2 * G(s, psi) + G(s - h2, psi - h2 * w)) / h2**2
+    c2 = (Cq(s + h2, psi + h2 * w) - 2 * Cq(s, psi) + Cq(s - h2, psi - h2 * w)) / h2**2
+    assert np.allclose(mid(E.d2G)[0], g2, atol=1e-5)
+    assert np.allclose(mid(cu.d2C)[0], c2, atol=1e-4 * max(1.0, np.abs(c2).max()))
     J = np.zeros((pat.n, pat.n))
     for j in range(pat.n):
         e = np.zeros(pat.n)

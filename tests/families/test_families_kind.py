@@ -22,11 +22,11 @@ from certify.publishing import dumps
 def test_finite_range_is_proven():
     v = assert_proven(D.finite())
     b = v.bounds
-    assert b["k_range"] == [30, 40] and b["pieces"] >= 1
-    lo, hi = b["scaled_loss"]  # F_k of Delta S_k for k in [30, 40]: 0.114 ... 0.122
-    assert 0.11 < lo < hi < 0.125
+    assert b["k_range"] == [12, 400] and b["pieces"] >= 5
+    lo, hi = b["scaled_loss"]  # F_k of Delta S_k for k in [12, 400]: 0.087 ... 0.16
+    assert 0.08 < lo < hi < 0.17
     assert b["hessian_min_eigenvalue_lower_bound"] > 0 and b["m_min_eigenvalue_lower_bound"] > 0
-    assert "every integer 30 <= k <= 40" in v.message
+    assert "every integer 12 <= k <= 400" in v.message
 
 
 def test_infinite_range_and_limits_are_proven():
@@ -65,13 +65,13 @@ def test_empty_piece_rejected():
 
 def test_cover_stopping_short_of_k_min_rejected():
     cert = D.finite()
-    cert["claim"]["k_min"] = 29  # the cover was built for k >= 30
+    cert["claim"]["k_min"] = 11  # the cover was built for k >= 12
     assert_rejected(cert, "stop short of k_min")
 
 
 def test_cover_not_reaching_k_max_rejected():
     cert = D.finite()
-    cert["claim"]["k_max"] = 41
+    cert["claim"]["k_max"] = 401
     assert_rejected(cert, "does not reach k_max")
 
 

@@ -7,13 +7,14 @@ TRUSTED (docs/trust.md).  Imports only the kernel and numpy.  Theorems: docs/fam
 A piece is an s-interval [s_a, s_b] (0 <= s_a < s_b <= 1) with a centre s_c in it, a point psi_c, a
 slope w and radii r (all binary64).  Write t = s - s_c (an interval T containing [s_a - s_c, s_b - s_c])
 and psi~(s) = psi_c + t w.  Every quantity Q(psi, s) (G, its Jacobian J, the scaled Hessian
-compression C, the scaled M, the loss formula) is enclosed in the centred form
+compression C, the scaled M, the loss formula) is enclosed in the second-order centred form
 
-    Q(psi~(s) + delta, s)  in  Q(psi_c + delta, s_c) + Q'(hull) T,
+    Q(psi~(s) + delta, s)  in  Q(psi_c + delta, s_c) + Q'(psi_c + delta, s_c) T + Q''(hull) T^2 / 2,
 
-where Q' is the derivative along the line (psi, s) -> (psi + w dt, s + dt), enclosed over the hull
-(every point psi~(s) + delta, s in the piece, delta in the box), and the first term is enclosed at
-the single point s = s_c.  (Mean value theorem along the segment from s_c to s, for fixed delta.)
+where Q', Q'' are the derivatives along the line (psi, s) -> (psi + w dt, s + dt): the first two terms
+enclosed at the single point s = s_c (over the box of delta), Q'' over the hull (every point
+psi~(s) + delta with s in the piece).  (Taylor's theorem with the Lagrange remainder along the segment
+from s_c to s, for each fixed delta.)
 """
 from __future__ import annotations
 
@@ -40,6 +41,7 @@ class Pieces:
 
     @property
     def n(self) -> int:
+        """The number of pieces."""
         return self.s_lo.size
 
     def s_centre(self) -> np.ndarray:
@@ -59,6 +61,7 @@ def _matvec(R: np.ndarray, X: Interval) -> Interval:
 
 
 def _matmat(R: np.ndarray, J: Interval) -> Interval:
+    """R J for float matrices R (N, n, n) and interval matrices J (N, n, n) (outward rounded sums)."""
     N, n, _ = J.shape
     return (Interval.point(R).reshape(N, n, n, 1) * J.reshape(N, 1, n, n)).sum_pairwise(2)
 
@@ -70,17 +73,32 @@ def _hull(pc: Pieces, box: Interval) -> Interval:
 
 
 def _powers(pc: Pieces, hull: bool) -> Powers:
+    """The hull (every s of the piece, second derivatives) or the centre (s = s_c, first derivatives)."""
     if hull:
-        P = Powers(pc.s_lo, pc.s_hi)
-        P.track = True
-    else:
-        sc = pc.s_centre()
-        P = Powers(sc, sc)
-    return P
+        return Powers(pc.s_lo, pc.s_hi, order=2)
+    sc = pc.s_centre()
+    return Powers(sc, sc, order=1)
+
+
+def _taylor(c0: Interval, c1: Interval, c2: Interval, T: Interval, shape) -> Interval:
+    """c0 + c1 T + c2 T^2 / 2 (T of shape (N,), broadcast over ``shape``)."""
+    t = T.reshape(*shape)
+    return c0 + c1 * t + (c2 * 0.5) * T.sqr().reshape(*shape)
+
+
+def _poly_t(coeffs: list, T: Interval, shape) -> Interval:
+    """sum_j coeffs[j] T^j with T^2 enclosed as T.sqr() and T^3 as T.sqr() T."""
+    t = T.reshape(*shape)
+    t2 = T.sqr().reshape(*shape)
+    out = coeffs[0] + coeffs[1] * t + coeffs[2] * t2
+    if len(coeffs) > 3:
+        out = out + coeffs[3] * (t2 * t)
+    return out
 
 
 @dataclass
 class KrawczykResult:
+    """The Krawczyk test per piece: ok, the enclosure K - psi~(s) of psi*(s) - psi~(s), the relative margin."""
     ok: np.ndarray  # (N,) bool
     offset: Interval  # (N, n) K - psi~(s): encloses psi*(s) - psi~(s)
     margin: np.ndarray  # (N,) min_i (r_i - |K_i|) / r_i
@@ -88,33 +106,46 @@ class KrawczykResult:
 
 def krawczyk(pat: Pattern, pc: Pieces) -> KrawczykResult:
     """Parametric Krawczyk test on every piece (docs/families.md, "Parametric Krawczyk"): with
-    X(s) = psi~(s) + [-r, r], G(psi~(s), s) in G_c + G' T, J(X(s), s) in J_c + J' T, R = mid(J_c)^-1,
+    X(s) = psi~(s) + [-r, r], t = s - s_c,
 
-        K - psi~(s) = -R (G_c + G' T) + (I - R (J_c + J' T)) [-r, r]  within (-r, r)  componentwise
+        G(psi~(s), s) in G_c + G_1 t + G_2 t^2 / 2,   J(X(s), s) in J_c + J_1 t + J_2 t^2 / 2
 
-    proves: for every s of the piece, G(., s) has exactly one zero in X(s), and it lies in psi~(s) + K."""
+    (centred forms) and the preconditioner R(t) = R_0 + t R_1, R_0 = mid(J_c)^-1, R_1 = -R_0 mid(J_1) R_0
+    (any float matrices), the Krawczyk operator of X(s) is
+
+        K - psi~(s) = -R(t) G(psi~(s), s) + (I - R(t) J(X(s), s)) [-r, r],
+
+    enclosed by expanding R(t) G and R(t) J in powers of t.  If it lies within (-r, r) componentwise, then
+    for every s of the piece G(., s) has exactly one zero in X(s), and it lies in psi~(s) + K."""
     N, n = pc.centers.shape
     box = Interval(-pc.radii, pc.radii)
     Pc = _powers(pc, False)
-    g_c = equations(pat, Point(Interval.point(pc.centers)), Pc, want_J=False).G
-    j_c = equations(pat, Point(Interval.point(pc.centers) + box), Pc).J
-    Ph = _powers(pc, True)
-    hull = equations(pat, Point(_hull(pc, box), pc.slopes), Ph)
+    at = equations(pat, Point(Interval.point(pc.centers), pc.slopes), Pc, want_J=False)
+    on = equations(pat, Point(Interval.point(pc.centers) + box, pc.slopes), Pc)
+    hull = equations(pat, Point(_hull(pc, box), pc.slopes), _powers(pc, True))
     T = pc.t_interval()
-    G = g_c + hull.dG * T.reshape(N, 1)
-    J = j_c + hull.dJ * T.reshape(N, 1, 1)
-    mid, _ = j_c.mid_rad()
-    R = np.empty_like(mid)
+    mid, _ = on.J.mid_rad()
+    d1mid, _ = on.dJ.mid_rad()
+    R0 = np.zeros_like(mid)
     singular = np.zeros(N, dtype=bool)
     for i in range(N):
         try:
-            R[i] = np.linalg.inv(mid[i])
+            R0[i] = np.linalg.inv(mid[i])
         except np.linalg.LinAlgError:
-            R[i] = 0.0
             singular[i] = True
-    R[~np.isfinite(R).all(axis=(1, 2))] = 0.0
-    E = Interval.point(np.broadcast_to(np.eye(n), (N, n, n)).copy()) - _matmat(R, J)
-    K = (E * box.reshape(N, 1, n)).sum_pairwise(2) - _matvec(R, G)
+    bad = ~np.isfinite(R0).all(axis=(1, 2))
+    singular |= bad
+    R0[singular] = 0.0
+    R1 = -np.einsum("nij,njk,nkl->nil", R0, d1mid, R0)  # float: any matrix will do
+    R1[~np.isfinite(R1).all(axis=(1, 2))] = 0.0
+    G2 = hull.d2G * 0.5
+    J2 = hull.d2J * 0.5
+    RG = _poly_t([_matvec(R0, at.G), _matvec(R0, at.dG) + _matvec(R1, at.G),
+                  _matvec(R0, G2) + _matvec(R1, at.dG), _matvec(R1, G2)], T, (N, 1))
+    RJ = _poly_t([_matmat(R0, on.J), _matmat(R0, on.dJ) + _matmat(R1, on.J),
+                  _matmat(R0, J2) + _matmat(R1, on.dJ), _matmat(R1, J2)], T, (N, 1, 1))
+    E = Interval.point(np.broadcast_to(np.eye(n), (N, n, n)).copy()) - RJ
+    K = (E * box.reshape(N, 1, n)).sum_pairwise(2) - RG
     size = np.maximum(np.abs(K.lo), np.abs(K.hi))
     ok = np.all(size < pc.radii, axis=1) & ~singular
     margin = np.min((pc.radii - size) / pc.radii, axis=1)
@@ -123,28 +154,34 @@ def krawczyk(pat: Pattern, pc: Pieces) -> KrawczykResult:
 
 @dataclass
 class CurvatureResult:
-    C_c: Interval  # centre enclosures (N, nq, nq)
-    dC: Interval  # derivative enclosures over the hull
+    """For every s of each piece: C(s) in C_c + C_1 t + C_2 t^2 (C_2: half the second derivative), the
+    same for M; the loss formula enclosed over the piece."""
+
+    C_c: Interval  # (N, nq, nq) at the centre
+    C_1: Interval  # first derivative at the centre
+    C_2: Interval  # half the second derivative over the hull
     M_c: Interval
-    dM: Interval
-    loss: Interval  # (N,) the loss formula over the piece (centred form)
+    M_1: Interval
+    M_2: Interval
+    loss: Interval  # (N,)
 
 
 def curvatures(pat: Pattern, pc: Pieces, offset: Interval, loss_power: int) -> CurvatureResult:
     """Centred-form enclosures of C, M and the loss at psi*(s) in psi~(s) + offset, for every s of each piece."""
     N = pc.n
-    cen = curvature(pat, Point(Interval.point(pc.centers) + offset), _powers(pc, False), loss_power)
+    cen = curvature(pat, Point(Interval.point(pc.centers) + offset, pc.slopes), _powers(pc, False), loss_power)
     hul = curvature(pat, Point(_hull(pc, offset), pc.slopes), _powers(pc, True), loss_power)
     T = pc.t_interval()
-    loss = cen.loss + hul.dloss * T
-    return CurvatureResult(cen.C, hul.dC, cen.M, hul.dM, loss)
+    loss = _taylor(cen.loss, cen.dloss, hul.d2loss, T, (N,))
+    return CurvatureResult(cen.C, cen.dC, hul.d2C * 0.5, cen.M, cen.dM, hul.d2M * 0.5, loss)
 
 
-def _endpoint_matrices(A: Interval, B: Interval, delta: float) -> list[tuple[np.ndarray, np.ndarray]]:
-    """For the pencil A' + t B' (A' in A, B' in B, |t| <= delta): the two point matrices
+def _endpoint_matrices(A: Interval, B: Interval, E: Interval, delta: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For A' + t B' + t^2 E' (A' in A, B' in B, E' in E, |t| <= delta): the two point matrices
     mid(A) -/+ delta mid(B) (exactly symmetric floats) and a radius matrix R >= 0 with
-    |A' + t B' - (mid(A) + t mid(B))| <= R and the rounding of the endpoints included."""
+    |A' + t B' + t^2 E' - (mid(A) + t mid(B))| <= R, the rounding of the endpoints included."""
     As, Bs = symmetric_part(A), symmetric_part(B)
+    emag = round_up(E.mag() * round_up(delta * delta))
     am, ar = As.mid_rad()
     bm, br = Bs.mid_rad()
     out = []
@@ -153,16 +190,17 @@ def _endpoint_matrices(A: Interval, B: Interval, delta: float) -> list[tuple[np.
         em, er = e.mid_rad()
         em = 0.5 * (em + em.T)  # a + a^T is exactly symmetric; halving is exact
         er = round_up(er + round_up(np.abs(em - 0.5 * (e.lo + e.hi))))
-        rad = round_up(round_up(ar + round_up(br * delta)) + er)
+        rad = round_up(round_up(round_up(ar + round_up(br * delta)) + er) + emag)
         out.append((em, np.maximum(rad, rad.T)))
     return out
 
 
-def pencil_lower_bound(A: Interval, B: Interval, delta: float) -> float:
-    """A proven mu > 0 with lambda_min(A' + t B') > mu for all A' in A, B' in B (symmetric), |t| <= delta
-    (docs/families.md, "Positive definiteness on a piece": lambda_min of a pencil is concave in t, so it is
-    at least its minimum over the two endpoints; the rest is Weyl).  Raises NotProven if not proven."""
-    ends = _endpoint_matrices(A, B, delta)
+def pencil_lower_bound(A: Interval, B: Interval, E: Interval, delta: float) -> float:
+    """A proven mu > 0 with lambda_min(A' + t B' + t^2 E') > mu for all A' in A, B' in B, E' in E (the sums
+    symmetric), |t| <= delta (docs/families.md, "Positive definiteness on a piece": lambda_min of the pencil
+    mid(A) + t mid(B) is concave in t, so it is at least its minimum over the two endpoints; the rest is
+    Weyl).  Raises NotProven if not proven."""
+    ends = _endpoint_matrices(A, B, E, delta)
     ests = []
     for em, rad in ends:
         if not np.all(np.isfinite(em)):
@@ -177,9 +215,9 @@ def pencil_lower_bound(A: Interval, B: Interval, delta: float) -> float:
     raise NotProven("positive definiteness could not be proven (Cholesky test failed)")
 
 
-def negative_curvature_upper(A: Interval, B: Interval, T: Interval) -> float:
-    """An upper bound of max over the piece of v^T (A' + t B') v / v^T v for the float unit vector v of the
-    smallest eigenvalue of mid(A) (any float v is sound: only the enclosure is relied on)."""
+def negative_curvature_upper(A: Interval, B: Interval, E: Interval, T: Interval) -> float:
+    """An upper bound of max over the piece of v^T (A' + t B' + t^2 E') v / v^T v for the float unit vector v of
+    the smallest eigenvalue of mid(A) (any float v is sound: only the enclosure is relied on)."""
     am, _ = symmetric_part(A).mid_rad()
     if not np.all(np.isfinite(am)):
         return float("nan")
@@ -189,9 +227,10 @@ def negative_curvature_upper(A: Interval, B: Interval, T: Interval) -> float:
     vv = (V.reshape(n, 1) * V.reshape(1, n))
 
     def quad(X: Interval) -> Interval:
+        """The enclosure of v^T X v (sums outward rounded)."""
         return (X * vv).reshape(n * n).sum_pairwise(0)
 
-    num = quad(A) + quad(B) * T
+    num = quad(A) + quad(B) * T + quad(E) * T.sqr()
     den = V.sqr().sum_pairwise(0)
     return float((num / den).hi)
 

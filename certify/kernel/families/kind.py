@@ -52,6 +52,7 @@ _BLOCK = re.compile(r"(k|k-[1-9][0-9]?|[1-9][0-9]?)")
 
 @dataclass(frozen=True)
 class FamilyClaim:
+    """The typed claim: what parse validated (sizes, range, limits, transition) and the evidence arrays."""
     blocks: tuple[str, ...]
     pattern: Pattern
     k_min: int
@@ -69,10 +70,12 @@ class FamilyClaim:
 
     @property
     def loss_power(self) -> int:
+        """2 when k F is claimed (the loss formula divided by s^2), 0 for F."""
         return 2 if self.loss_scale == "k" else 0
 
 
 def _parse_block(text, i: int) -> tuple[int, int]:
+    """A block 'k', 'k-c' or 'c' as its size c0 + c1 k, i.e. (c0, c1)."""
     if not isinstance(text, str) or not _BLOCK.fullmatch(text):
         raise CertificateError(f"claim.blocks[{i}] must be a string 'k', 'k-c' (c < 100) or a positive "
                                f"integer below 100, got {text!r}")
@@ -87,6 +90,7 @@ def _parse_block(text, i: int) -> tuple[int, int]:
 
 
 def _number(value, where: str, lo: float | None = None) -> float:
+    """A binary64 JSON number (>= lo when given)."""
     x = as_binary64(value, where)
     if lo is not None and not x >= lo:
         raise CertificateError(f"{where} must be >= {lo}, got {x!r}")
@@ -94,6 +98,7 @@ def _number(value, where: str, lo: float | None = None) -> float:
 
 
 def _pair(obj, where: str) -> tuple[float, float]:
+    """A list [lo, hi] of binary64 numbers with lo <= hi."""
     if not isinstance(obj, list) or len(obj) != 2:
         raise CertificateError(f"{where} must be a list [lo, hi]")
     lo, hi = as_binary64(obj[0], f"{where}[0]"), as_binary64(obj[1], f"{where}[1]")
@@ -103,6 +108,7 @@ def _pair(obj, where: str) -> tuple[float, float]:
 
 
 def _int_matrix(value, rows: int, cols: int, where: str, bound: int) -> tuple:
+    """A rows x cols list of integers of absolute value <= bound, as a tuple of tuples."""
     if not isinstance(value, list) or len(value) != rows:
         raise CertificateError(f"{where} must be a list of {rows} rows")
     out = []
@@ -117,6 +123,7 @@ def _int_matrix(value, rows: int, cols: int, where: str, bound: int) -> tuple:
 
 
 def _in_range(value, lo: int, hi: int, where: str) -> bool:
+    """Every entry of the list is an integer in [lo, hi] (raises otherwise)."""
     if not isinstance(value, list):
         raise CertificateError(f"{where} must be a list of integers")
     for j, x in enumerate(value):
@@ -151,14 +158,17 @@ def _s2k_at_least(s: float, k: float) -> bool:
 
 
 def _s2k_at_most(s: float, k: float) -> bool:
+    """s^2 k <= 1 exactly (s, k binary64): s <= 1/sqrt(k)."""
     return Fraction(s) ** 2 * Fraction(k) <= 1
 
 
 def _fmt(x: float) -> str:
+    """A binary64 number as it is written in statements (shortest repr)."""
     return repr(float(x))
 
 
 class SpuriousMinimumFamily(ClaimKind):
+    """The claim kind (docs/families.md); one instance, KIND."""
     name = "relu-spurious-minimum-family"
     version = 1
     title = ("a symmetric family of spurious strict local minima of the two-layer ReLU teacher-student loss, "
@@ -191,6 +201,7 @@ class SpuriousMinimumFamily(ClaimKind):
 
     # ------------------------------------------------------------------ statement
     def statement(self, c: FamilyClaim) -> str:
+        """The exact claim in words, built from the typed claim."""
         rng = (f"every integer k with {c.k_min} <= k <= {c.k_max}" if c.k_max is not None
                else f"every integer k >= {c.k_min}")
         p = "[" + ", ".join(c.blocks) + "]"
@@ -224,6 +235,7 @@ class SpuriousMinimumFamily(ClaimKind):
 
     # ------------------------------------------------------------------ parse
     def parse(self, cert: dict) -> FamilyClaim:
+        """Validate every field (limits first, before any arithmetic); raise CertificateError otherwise."""
         claim = get_object(cert, "claim")
         raw = require(claim, "blocks", "claim")
         if not isinstance(raw, list) or not raw:
@@ -381,6 +393,7 @@ class SpuriousMinimumFamily(ClaimKind):
 
     # ------------------------------------------------------------------ check
     def check(self, c: FamilyClaim) -> Proven:
+        """Prove the claim (docs/families.md, section 12) or raise NotProven / CertificateError."""
         m, a = self._check_cover_structure(c)
         bp = c.breakpoints
         N = bp.size - 1
@@ -403,12 +416,12 @@ class SpuriousMinimumFamily(ClaimKind):
             where = f"piece {i} (s in [{bp[i]!r}, {bp[i + 1]!r}])"
             integer = _s2k_at_most(bp[i], c.k_min)
             try:
-                mu = pencil_lower_bound(cu.C_c[i], cu.dC[i], float(delta[i]))
+                mu = pencil_lower_bound(cu.C_c[i], cu.C_1[i], cu.C_2[i], float(delta[i]))
             except NotProven:
                 raise NotProven(f"Hessian not proven positive definite on {where}: not a minimum there, or the "
                                 "piece too wide") from None
             try:
-                mm = pencil_lower_bound(cu.M_c[i], cu.dM[i], float(delta[i]))
+                mm = pencil_lower_bound(cu.M_c[i], cu.M_1[i], cu.M_2[i], float(delta[i]))
             except NotProven:
                 raise NotProven(f"M not proven positive definite on {where}: the claim for every d >= k is not "
                                 "proven") from None
@@ -420,7 +433,7 @@ class SpuriousMinimumFamily(ClaimKind):
             raise NotProven(f"loss at the critical point not proven > 0 on piece {i}")
         worst_neg = -np.inf
         for i in range(a, N):
-            neg = negative_curvature_upper(cu.C_c[i], cu.dC[i], T[i])
+            neg = negative_curvature_upper(cu.C_c[i], cu.C_1[i], cu.C_2[i], T[i])
             if not neg < 0.0:
                 raise NotProven(f"no direction of negative curvature proven on saddle piece {i} (s in "
                                 f"[{bp[i]!r}, {bp[i + 1]!r}])")
@@ -459,9 +472,11 @@ class SpuriousMinimumFamily(ClaimKind):
         sc = pc.s_centre()
 
         def at(i: int, s: float) -> Interval:
+            """The line of piece i at s (interval)."""
             return Interval.point(pc.centers[i]) + Interval.point(pc.slopes[i]) * (Interval.point(s) - sc[i])
 
         def inside(inner: Interval, i: int, s: float) -> bool:
+            """inner lies in the open box of piece i at s."""
             line = at(i, s)
             return bool(np.all(inner.lo > (line - Interval.point(pc.radii[i])).hi)
                         and np.all(inner.hi < (line + Interval.point(pc.radii[i])).lo))
@@ -482,8 +497,7 @@ class SpuriousMinimumFamily(ClaimKind):
         if not (np.all(K.lo[0] > (first - Interval.point(c.radii[0])).hi)
                 and np.all(K.hi[0] < (first + Interval.point(c.radii[0])).lo)):
             raise NotProven("the limit box is not inside the box of the first piece at s = 0")
-        P = Powers(np.zeros(1), np.zeros(1))
-        cu = curvature(pat, Point(K), P, c.loss_power)
+        cu = curvature(pat, Point(K), Powers(np.zeros(1), np.zeros(1)), c.loss_power)
         lo, hi = c.limits["loss"]
         if not (cu.loss.lo[0] >= lo and cu.loss.hi[0] <= hi):
             raise NotProven(f"the limit of the loss is enclosed in [{cu.loss.lo[0]!r}, {cu.loss.hi[0]!r}], not "
@@ -498,6 +512,7 @@ class SpuriousMinimumFamily(ClaimKind):
                 raise NotProven(f"limit {name}: {exc} (claimed [{lo!r}, {hi!r}])") from None
 
     def describe(self, c: FamilyClaim) -> str:
+        """The claim's data in readable form (no checking)."""
         bp = c.breakpoints
         lines = [
             f"problem: two-layer ReLU teacher-student, n = k, teacher V = I_k, every d >= k",

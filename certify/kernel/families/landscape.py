@@ -34,7 +34,8 @@ from functools import lru_cache
 import numpy as np
 
 from ..interval import Interval, NotProven, pi as pi_enclosure
-from .graded import Graded, Powers, _plus, asin_over, asin_over_prime, omega, omega_prime
+from .graded import (Graded, Powers, _plus, asin_over, asin_over_prime, asin_over_second, omega, omega_prime,
+                     omega_second)
 
 
 # ------------------------------------------------------------------------------- cells and layout
@@ -48,6 +49,7 @@ class Cells:
 
     @property
     def m(self) -> int:
+        """The number of cells."""
         return len(self.sizes)
 
     def has_pairs(self, b: int) -> bool:
@@ -57,6 +59,7 @@ class Cells:
 
 
 def _pmul(a: tuple, b: tuple) -> tuple:
+    """The product of two integer polynomials in k (coefficients, low first)."""
     out = [0] * (len(a) + len(b) - 1)
     for i, x in enumerate(a):
         for j, y in enumerate(b):
@@ -65,12 +68,14 @@ def _pmul(a: tuple, b: tuple) -> tuple:
 
 
 def _padd(a: tuple, b: tuple) -> tuple:
+    """The sum of two integer polynomials in k."""
     n = max(len(a), len(b))
     return tuple((a[i] if i < len(a) else 0) + (b[i] if i < len(b) else 0) for i in range(n))
 
 
 @dataclass(frozen=True)
 class Layout:
+    """The compact parameters of Fix(G_q) for cells with sizes c0 + c1 k (structure only)."""
     cells: Cells
     params: tuple[tuple, ...]  # ("x", a, b) | ("d", b) | ("o", b)
     index: dict
@@ -78,9 +83,11 @@ class Layout:
 
     @property
     def n(self) -> int:
+        """The number of compact parameters."""
         return len(self.params)
 
     def size(self, b: int) -> tuple:
+        """The size of cell b as (c0, c1)."""
         return self.cells.sizes[b]
 
     def column(self, b: int) -> list[int]:
@@ -92,12 +99,14 @@ class Layout:
         return cols
 
     def coordinate_cell(self, s: int) -> int:
+        """The coordinate cell of parameter s (x[a][b]: a; d[b], o[b]: b)."""
         p = self.params[s]
         return p[1]
 
 
 @lru_cache(maxsize=64)
 def layout(cells: Cells) -> Layout:
+    """The parameters of docs/spurious-symmetric.md for these cells, with their orbit sizes (polynomials in k)."""
     m = cells.m
     params, orbit = [], []
     for a in range(m):
@@ -135,14 +144,17 @@ def kpolys(polys: list, P: Powers) -> Graded:
         for j in range(deg + 1):
             lead[j, i] = p[deg - j]  # coefficient of s^(2j) in X
     x = Interval.point(np.broadcast_to(lead[0], (P.n, n)).copy())
-    d = None
+    d = d2 = None
     for j in (1, 2):
         if np.any(lead[j]):
             c = Interval.point(lead[j])
-            x = x + P.power(np.full(n, 2 * j), 1) * c
-            if P.track:
-                d = _plus(d, P.dpower(np.full(n, 2 * j), 1) * c)
-    return Graded(x, np.where(zero, 1 << 20, v), P, d)
+            e = np.full(n, 2 * j)
+            x = x + P.power(e, 1) * c
+            if P.order >= 1:
+                d = _plus(d, P.power(e, 1, 1) * c)
+            if P.order == 2:
+                d2 = _plus(d2, P.power(e, 1, 2) * c)
+    return Graded(x, np.where(zero, 1 << 20, v), P, d, d2)
 
 
 # ------------------------------------------------------------------------------- quadratic forms
@@ -168,12 +180,14 @@ def _form(local: list[int], terms: dict) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _add(t: dict, i: int, j: int, c: tuple) -> None:
+    """Add the coefficient c = (c0, c1) to the term theta_i theta_j of a quadratic form."""
     key = (i, j) if i <= j else (j, i)
     old = t.get(key, (0, 0))
     t[key] = (old[0] + c[0], old[1] + c[1])
 
 
 def _minus(c: tuple, d: int) -> tuple:
+    """c0 + c1 k - d as (c0 - d, c1)."""
     return (c[0] - d, c[1])
 
 
@@ -217,14 +231,17 @@ def _graded_form(S0: np.ndarray, S1: np.ndarray, P: Powers) -> Graded:
     lead = np.where(S1 != 0, S1, S0)
     v = np.where(S1 != 0, -2, np.where(S0 != 0, 0, 1 << 20))
     x = Interval.point(np.broadcast_to(lead, (P.n,) + lead.shape).copy())
-    d = None
+    d = d2 = None
     mask = (S1 != 0) & (S0 != 0)
-    if np.any(mask):
+    if np.any(mask):  # X = S1 + S0 s^2 where both are nonzero
         c = Interval.point(np.where(mask, S0, 0.0))
-        x = x + P.power(np.where(mask, 2, 0), S0.ndim) * c
-        if P.track:
-            d = P.dpower(np.where(mask, 2, 0), S0.ndim) * c
-    return Graded(x, v, P, d)
+        e = np.where(mask, 2, 0)
+        x = x + P.power(e, S0.ndim) * c
+        if P.order >= 1:
+            d = P.power(e, S0.ndim, 1) * c
+        if P.order == 2:
+            d2 = P.power(e, S0.ndim, 2) * c
+    return Graded(x, v, P, d, d2)
 
 
 @dataclass(frozen=True)
@@ -249,6 +266,7 @@ class Structure:
 
 @lru_cache(maxsize=64)
 def structure(cells: Cells) -> Structure:
+    """Every term of 2F for these cells: forms, multiplicities and local parameter lists (no values)."""
     lay = layout(cells)
     m = cells.m
     cols = tuple(tuple(lay.column(b)) for b in range(m))
@@ -296,13 +314,17 @@ def stack(items: list) -> Graded:
     lo = np.stack([g.x.lo for g in items], axis=-1)
     hi = np.stack([g.x.hi for g in items], axis=-1)
     v = np.stack([np.broadcast_to(g.v, shape) for g in items], axis=-1)
-    d = None
-    if any(g.d is not None for g in items):
-        zero = np.zeros(items[0].x.shape)
-        dlo = np.stack([zero if g.d is None else g.d.lo for g in items], axis=-1)
-        dhi = np.stack([zero if g.d is None else g.d.hi for g in items], axis=-1)
-        d = Interval(dlo, dhi, _checked=True)
-    return Graded(Interval(lo, hi, _checked=True), v, P, d)
+    zero = np.zeros(items[0].x.shape)
+
+    def ders(name):
+        """Stack one derivative component (None stands for 0)."""
+        if all(getattr(g, name) is None for g in items):
+            return None
+        parts = [getattr(g, name) for g in items]
+        return Interval(np.stack([zero if a is None else a.lo for a in parts], axis=-1),
+                        np.stack([zero if a is None else a.hi for a in parts], axis=-1), _checked=True)
+
+    return Graded(Interval(lo, hi, _checked=True), v, P, ders("d"), ders("d2"))
 
 
 def _chain(U: Graded, Fm: Graded) -> Graded:
@@ -320,24 +342,35 @@ def _rowprod(S: Graded, x: Graded) -> Graded:
 
 
 def _sum_last(x: Graded) -> Graded:
+    """Sum over the last entry axis."""
     return x.sum(axis=len(x.shape) - 1)
 
 
 def _outer(a: Graded, b: Graded) -> Graded:
+    """The outer product a b^T of two graded vectors."""
     return a.reshape(a.shape[0], 1) * b.reshape(1, b.shape[0])
 
 
 def _unit(L: int, i: int, P: Powers) -> Graded:
+    """The unit vector e_i of length L (exact)."""
     e = np.zeros(L)
     e[i] = 1.0
     return Graded.const(e, P)
 
 
-def _special(f, fprime, arg: Graded) -> Graded:
+def _special(f, fprime, fsecond, arg: Graded) -> Graded:
     """f(arg) as a graded value of valuation 0 (f monotone, enclosed on the interval value of arg), with
-    the derivative f'(arg) arg' when derivatives are tracked."""
-    y, dy = arg.value_and_derivative()
-    return Graded(f(y), 0, arg.P, None if dy is None else fprime(y) * dy)
+    the derivatives f'(arg) arg' and f''(arg) arg'^2 + f'(arg) arg'' when they are tracked."""
+    y, dy, d2y = arg.value_and_derivatives()
+    d = d2 = None
+    if dy is not None:
+        fp = fprime(y)
+        d = fp * dy
+        if arg.P.order == 2:
+            d2 = fsecond(y) * dy.sqr()
+            if d2y is not None:
+                d2 = d2 + fp * d2y
+    return Graded(f(y), 0, arg.P, d, d2)
 
 
 # ------------------------------------------------------------------------------- pair functions
@@ -374,7 +407,7 @@ def _pair(n1: Graded, n2: Graded | None, t: Graded, PI: Interval, what: str) -> 
         raise NotProven(f"{what}: two vectors may be parallel on the box")
     one = Graded.const(1.0, t.P)
     w = (one - c2).sqrt()
-    g = _special(asin_over, asin_over_prime, c2)
+    g = _special(asin_over, asin_over_prime, asin_over_second, c2)
     inv1w = one / (one + w)
     TWO_PI, FOUR_PI, EIGHT_PI = PI * 2.0, PI * 4.0, PI * 8.0
     t2 = t.sqr()
@@ -424,7 +457,7 @@ def _group(tau: Graded, u: Graded, v: Graded, PI: Interval) -> Group:
     rv = v.sqrt()
     xi2 = v / u.sqr()
     xi3 = rv * v / (u.sqr() * u)
-    om = _special(omega, omega_prime, xi2)
+    om = _special(omega, omega_prime, omega_second, xi2)
     n32 = n * rn
     return Group(
         f=K * (tau.sqr() + v) + v / (pi * (rn + u)) - v * rv * om / (pi * u.sqr()),
@@ -468,6 +501,7 @@ class _Accumulator:
         self.g = Graded.zeros(shape, P)
 
     def add(self, local: list[int], part: Graded) -> None:
+        """Add a local vector or matrix at the given parameter positions."""
         cur = self.g
         idx = (np.array(local),) if len(cur.shape) == 1 else np.ix_(local, local)
         new = cur[idx] + part
@@ -476,13 +510,17 @@ class _Accumulator:
         full = (slice(None),) + idx
         lo[full], hi[full] = new.x.lo, new.x.hi
         v[idx] = np.broadcast_to(new.v, new.shape)
-        d = cur.d
-        if new.d is not None:
-            dlo = np.zeros(lo.shape) if d is None else d.lo.copy()
-            dhi = np.zeros(hi.shape) if d is None else d.hi.copy()
-            dlo[full], dhi[full] = new.d.lo, new.d.hi
-            d = Interval(dlo, dhi, _checked=True)
-        self.g = Graded(Interval(lo, hi, _checked=True), v, cur.P, d)
+
+        def merged(old, part):
+            """Write one component of the updated entries (None stands for 0)."""
+            if part is None:
+                return old
+            dlo = np.zeros(lo.shape) if old is None else old.lo.copy()
+            dhi = np.zeros(hi.shape) if old is None else old.hi.copy()
+            dlo[full], dhi[full] = part.lo, part.hi
+            return Interval(dlo, dhi, _checked=True)
+
+        self.g = Graded(Interval(lo, hi, _checked=True), v, cur.P, merged(cur.d, new.d), merged(cur.d2, new.d2))
 
 
 @dataclass
@@ -503,18 +541,22 @@ def parameters(cells: Cells, ref: np.ndarray, expo: np.ndarray, pt: Point, P: Po
         raise NotProven("internal: unknowns of the wrong shape")
     expo = np.asarray(expo)
     w = None
-    if P.track:
+    if P.order >= 1:
         w = Interval.point(np.zeros((P.n, n)) if pt.slope is None else np.asarray(pt.slope, dtype=np.float64))
-    dev = Graded(psi, expo, P, w)
+    dev = Graded(psi, expo, P, w)  # psi'' = 0 on a line
     spow = P.power(expo, 1)
     scaled = Interval.point(np.asarray(ref, dtype=np.float64)) + spow * psi
     sel = np.asarray(ref) != 0
     x = Interval(np.where(sel, scaled.lo, psi.lo), np.where(sel, scaled.hi, psi.hi), _checked=True)
-    d = None
-    if P.track:
-        ds = P.dpower(expo, 1) * psi + spow * w
+    d = d2 = None
+    if P.order >= 1:  # (ref + s^e psi)' = e s^(e-1) psi + s^e w
+        p1 = P.power(expo, 1, 1)
+        ds = p1 * psi + spow * w
         d = Interval(np.where(sel, ds.lo, w.lo), np.where(sel, ds.hi, w.hi), _checked=True)
-    return Graded(x, np.where(sel, 0, expo), P, d), dev
+    if P.order == 2:  # (ref + s^e psi)'' = e (e-1) s^(e-2) psi + 2 e s^(e-1) w
+        d2s = P.power(expo, 1, 2) * psi + (p1 * w) * 2.0
+        d2 = Interval(np.where(sel, d2s.lo, 0.0), np.where(sel, d2s.hi, 0.0), _checked=True)
+    return Graded(x, np.where(sel, 0, expo), P, d, d2), dev
 
 
 def evaluate(cells: Cells, ref: np.ndarray, expo: np.ndarray, pt: Point, P: Powers,
@@ -699,6 +741,7 @@ def _m_matrix(cells, cell, groups, pairs, st, tpairs, sizes, d0, PI, P) -> Grade
 
 def _transpose(g: Graded) -> Graded:
     """Swap the two entry axes of a graded matrix."""
-    d = None if g.d is None else Interval(np.swapaxes(g.d.lo, 1, 2), np.swapaxes(g.d.hi, 1, 2), _checked=True)
-    return Graded(Interval(np.swapaxes(g.x.lo, 1, 2), np.swapaxes(g.x.hi, 1, 2), _checked=True),
-                  np.swapaxes(np.broadcast_to(g.v, g.shape), 0, 1), g.P, d)
+    def t(a):
+        """Transpose one component."""
+        return None if a is None else Interval(np.swapaxes(a.lo, 1, 2), np.swapaxes(a.hi, 1, 2), _checked=True)
+    return Graded(t(g.x), np.swapaxes(np.broadcast_to(g.v, g.shape), 0, 1), g.P, t(g.d), t(g.d2))

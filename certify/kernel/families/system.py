@@ -43,6 +43,7 @@ class Pattern:
 
     @property
     def n(self) -> int:
+        """The number of unknowns (compact parameters of Fix(G_p))."""
         return layout(self.p).n
 
     def big_q(self) -> np.ndarray:
@@ -55,6 +56,7 @@ class Pattern:
         return np.array(out, dtype=np.int64)
 
     def big_m(self) -> np.ndarray:
+        """Per student q-cell: 1 if it grows with k (congruence factor s for M), else 0."""
         return np.array([c1 for _, c1 in self.q.sizes], dtype=np.int64)
 
 
@@ -86,19 +88,23 @@ def refine(p: Cells) -> tuple[Cells, tuple, tuple]:
 
 def _shift(g: Graded, dv) -> Graded:
     """s^dv times g (a change of valuation only)."""
-    return Graded(g.x, np.add(g.v, dv), g.P, g.d)
+    return Graded(g.x, np.add(g.v, dv), g.P, g.d, g.d2)
 
 
 def _orbits(cells: Cells, P: Powers) -> Graded:
+    """The orbit sizes D_a of the parameters as graded values."""
     return kpolys(list(layout(cells).orbit), P)
 
 
 @dataclass
 class Equations:
+    """G = s^(-div) L g, its Jacobian in psi, and their derivatives along the line (None when not tracked)."""
     G: Interval  # (N, n) values of G over the evaluation
-    dG: Interval | None  # derivatives along the line (hull evaluations)
+    dG: Interval | None  # first and second derivatives along the line (when the evaluation tracks them)
+    d2G: Interval | None
     J: Interval | None  # (N, n, n) dG/dpsi
     dJ: Interval | None
+    d2J: Interval | None
 
 
 def equations(pat: Pattern, pt: Point, P: Powers, want_J: bool = True) -> Equations:
@@ -132,31 +138,38 @@ def equations(pat: Pattern, pt: Point, P: Powers, want_J: bool = True) -> Equati
         rows.append(_shift(acc, -pat.div[i]))
         if want_J:
             jrows.append(_shift(jac, expo - pat.div[i]))  # d/dpsi_b = s^(e_b) d/dphi_b
-    G, dG = _collect([r.value_and_derivative() for r in rows], axis=1)
-    J = dJ = None
+    G, dG, d2G = _collect([r.value_and_derivatives() for r in rows], axis=1)
+    J = dJ = d2J = None
     if want_J:
-        J, dJ = _collect([r.value_and_derivative() for r in jrows], axis=1)
-    return Equations(G, dG, J, dJ)
+        J, dJ, d2J = _collect([r.value_and_derivatives() for r in jrows], axis=1)
+    return Equations(G, dG, d2G, J, dJ, d2J)
 
 
-def _collect(pairs: list, axis: int) -> tuple[Interval, Interval | None]:
-    vals = [p[0] for p in pairs]
-    val = Interval(np.stack([v.lo for v in vals], axis=axis), np.stack([v.hi for v in vals], axis=axis), _checked=True)
-    if any(p[1] is None for p in pairs):
-        return val, None
-    ders = [p[1] for p in pairs]
-    return val, Interval(np.stack([d.lo for d in ders], axis=axis), np.stack([d.hi for d in ders], axis=axis),
-                         _checked=True)
+def _collect(triples: list, axis: int) -> tuple:
+    """Stack (value, derivative, second derivative) triples of the rows along ``axis``."""
+    out = []
+    for j in range(3):
+        parts = [t[j] for t in triples]
+        if any(p is None for p in parts):
+            out.append(None)
+            continue
+        out.append(Interval(np.stack([p.lo for p in parts], axis=axis), np.stack([p.hi for p in parts], axis=axis),
+                            _checked=True))
+    return tuple(out)
 
 
 @dataclass
 class Curvature:
+    """The scaled Hessian compression, the scaled M and the loss formula, with derivatives along the line."""
     C: Interval  # (N, nq, nq): S D^-1/2 Hess_q F D^-1/2 S, S = diag(s^big)
-    dC: Interval | None
+    dC: Interval | None  # (first and second derivatives along the line, when tracked)
+    d2C: Interval | None
     M: Interval  # (N, m, m): S' (compressed M) S'
     dM: Interval | None
+    d2M: Interval | None
     loss: Interval  # (N,): s^(-loss_power) F at the critical point (formula of docs/families.md)
     dloss: Interval | None
+    d2loss: Interval | None
 
 
 def curvature(pat: Pattern, pt: Point, P: Powers, loss_power: int) -> Curvature:
@@ -179,8 +192,8 @@ def curvature(pat: Pattern, pt: Point, P: Powers, loss_power: int) -> Curvature:
     bm = pat.big_m()
     mq = qc.m
     M = _shift(L.m2 * 0.5, bm.reshape(mq, 1) + bm.reshape(1, mq))
-    Cv, dC = C.value_and_derivative()
-    Mv, dM = M.value_and_derivative()
+    Cs = C.value_and_derivatives()
+    Ms = M.value_and_derivatives()
     # the loss at a critical point: 2F = D0^2/(2 pi) + (1/4) sum_a q_a D1_a^2 + rest, with each D1_a replaced by
     # -4 r_b (b: a q-parameter of coordinate cell a whose rest r_b has the largest valuation) when that is
     # of higher order: at a critical point g_b = D1_a/4 + r_b = 0.
@@ -196,10 +209,11 @@ def curvature(pat: Pattern, pt: Point, P: Powers, loss_power: int) -> Curvature:
                 if _order(cand) > _order(best):
                     best = cand
         total = total + L.sizes[a] * best.sqr() * 0.25
-    lossv, dloss = _shift(total * 0.5, -loss_power).value_and_derivative()
-    return Curvature(Cv, dC, Mv, dM, lossv, dloss)
+    Ls = _shift(total * 0.5, -loss_power).value_and_derivatives()
+    return Curvature(*Cs, *Ms, *Ls)
 
 
 def _order(g: Graded) -> int:
+    """The smallest valuation of a graded value (its order in s)."""
     v = np.asarray(g.v)
     return int(v.min()) if v.size else 0
