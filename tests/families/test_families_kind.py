@@ -103,6 +103,16 @@ def test_too_many_pieces_refused_quickly():
     assert time.perf_counter() - t < 1.0
 
 
+def test_too_much_work_refused_quickly():
+    """pieces x parameters of the refinement is limited too: 163 pieces of p = (3, k - 3) (37 parameters)."""
+    cert = D.finite()
+    cert["claim"]["blocks"] = ["3", "k-3"]
+    cert["cover"]["breakpoints"] = [i / 1000 for i in range(164)]
+    t = time.perf_counter()
+    assert_rejected(cert, "pieces x parameters", "exceeds")
+    assert time.perf_counter() - t < 1.0
+
+
 def test_natures_out_of_order_rejected():
     cert = D.finite()
     cert["cover"]["natures"][0] = "saddle"

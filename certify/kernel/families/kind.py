@@ -39,7 +39,8 @@ from .graded import Powers
 from .landscape import Cells, Point, layout
 from .system import Pattern, curvature, refine
 
-MAX_PIECES = 3000
+MAX_PIECES = 1000
+MAX_WORK = 6000  # pieces x compact parameters of Fix(G_q): the check costs about 1.5 ms per unit (2 cores)
 MAX_BLOCKS = 3
 MAX_CONSTANT_BLOCK = 12
 MAX_EXPONENT = 8
@@ -180,7 +181,7 @@ class SpuriousMinimumFamily(ClaimKind):
     claim_fields = frozenset({"blocks", "teacher", "input_dimensions", "k_min", "k_max", "loss_scale", "limits",
                               "transition"})
     evidence_fields = frozenset({"unknowns", "equations", "cover", "limit"})
-    limits = {"number of pieces": MAX_PIECES, "number of blocks": MAX_BLOCKS,
+    limits = {"number of pieces": MAX_PIECES, "pieces x parameters": MAX_WORK, "number of blocks": MAX_BLOCKS,
               "constant block size": MAX_CONSTANT_BLOCK}
     bounds = {
         "pieces": "the number of pieces of the cover",
@@ -291,6 +292,7 @@ class SpuriousMinimumFamily(ClaimKind):
         if not isinstance(bp, list) or len(bp) < 2:
             raise CertificateError("cover.breakpoints must be a list of at least two numbers")
         N = within_limit(len(bp) - 1, MAX_PIECES, "number of pieces")
+        within_limit(N * layout(refine(p)[0]).n, MAX_WORK, "pieces x parameters")
         breakpoints = get_binary64_array(cover, "breakpoints", (N + 1,), "cover")
         centers = get_binary64_array(cover, "centers", (N, n), "cover")
         slopes = get_binary64_array(cover, "slopes", (N, n), "cover")
