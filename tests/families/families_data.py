@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import copy
 from functools import lru_cache
-from pathlib import Path
-
 import pytest
+from helpers import REPO_ROOT as REPO
 
 from certify.families.prove import KIND, produce
 from certify.publishing import build_certificate
 
-REPO = Path(__file__).resolve().parents[2]
 STORE = REPO / "certificates" / "families"
 
 
