@@ -50,3 +50,28 @@ def test_report_checks_family_certificates(run_cli, tmp_path):
     assert rc == 0 and o.startswith("PROVEN") and "12 <= k <= 400" in o
     rows = json.loads((tmp_path / "rows.json").read_text())["rows"]
     assert rows[0]["proven"] and rows[0]["bounds"]["k_range"] == [12, 400]
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.slow
+def test_producer_reproduces_the_stored_delta_s_k_certificate():
+    """End to end: the producer builds the Delta S_k certificate (every k >= 6, limits, transition) from
+    scratch, the kernel proves it, and its claims agree with the stored certificate's."""
+    from certify.families.prove import KIND, produce
+    from certify.publishing import build_certificate
+    from helpers import assert_proven
+
+    claim, evidence, extras = produce("delta-s-k", log=lambda *a: None)
+    cert = build_certificate(KIND, claim, evidence, {"test": True})
+    v = assert_proven(cert)
+    stored = D.stored("delta-s-k")["claim"]
+    lo, hi = cert["claim"]["transition"]["k_star"]
+    slo, shi = stored["transition"]["k_star"]
+    assert max(lo, slo) <= min(hi, shi)  # the two transition enclosures overlap
+    for name in ("loss", "hessian_min_eigenvalue"):
+        a, b = cert["claim"]["limits"][name]
+        c, d = stored["limits"][name]
+        assert max(a, c) <= min(b, d)
+    assert v.bounds["k_range"] == [6, None]
