@@ -87,7 +87,9 @@ def _rows(paths) -> list[dict]:
         t = time.perf_counter()
         v = check_file(f)
         rows.append({"path": str(f), "proven": v.proven, "message": v.message, "bounds": v.bounds,
-                     "seconds": time.perf_counter() - t, "claim": data["claim"], "cover": data["cover"]})
+                     "seconds": time.perf_counter() - t, "claim": data["claim"], "cover": data["cover"],
+                     "evidence": {k: data[k] for k in ("format", "version", "kind", "unknowns", "equations", "limit")
+                                  if k in data}})
     return rows
 
 
@@ -99,15 +101,17 @@ def _cmd_report(args) -> int:
     if args.json:
         from ..publishing import write_json_atomic
 
-        write_json_atomic(args.json, {"rows": [{k: v for k, v in r.items() if k != "cover"} for r in rows]},
-                          overwrite=True)
+        write_json_atomic(args.json, {"rows": [{k: v for k, v in r.items() if k not in ("cover", "evidence")}
+                                               for r in rows]}, overwrite=True)
     return 0 if all(r["proven"] for r in rows) else 1
 
 
 def _cmd_plot(args) -> int:
-    from .report import plot
+    from .report import pieces, plot
 
     rows = _rows(args.paths)
+    for r in rows:
+        r["pieces"] = pieces({"claim": r["claim"], "cover": r["cover"], **r["evidence"]})
     plot(rows, args.out)
     print(f"wrote {args.out}")
     return 0

@@ -52,6 +52,16 @@ def test_report_checks_family_certificates(run_cli, tmp_path):
     assert rows[0]["proven"] and rows[0]["bounds"]["k_range"] == [12, 400]
 
 
+def test_plot_writes_the_png_it_is_asked_for(run_cli, tmp_path):
+    from certify.publishing import write_json_atomic
+
+    path = tmp_path / "finite.json"
+    write_json_atomic(path, D.finite())
+    rc, o, e = run_cli("families", "plot", path, "--out", tmp_path / "f.png")
+    assert rc == 0 and (tmp_path / "f.png").stat().st_size > 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.png", "finite.json"]
+
+
 import pytest  # noqa: E402
 
 

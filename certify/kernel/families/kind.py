@@ -522,7 +522,7 @@ class SpuriousMinimumFamily(ClaimKind):
             f"range:   {c.k_min} <= k <= {'infinity' if c.k_max is None else c.k_max}",
             f"unknowns: reference {list(c.pattern.ref)}, exponents {list(c.pattern.expo)}",
             f"equations: combination {[list(r) for r in c.pattern.L]}, divide {list(c.pattern.div)}",
-            f"cover:   {bp.size - 1} pieces in s = 1/sqrt(k) from {bp[0]!r} to {bp[-1]!r}; natures: "
+            f"cover:   {bp.size - 1} pieces in s = 1/sqrt(k) from {float(bp[0])!r} to {float(bp[-1])!r}; natures: "
             + ", ".join(f"{x} x{c.natures.count(x)}" for x in NATURES if x in c.natures),
         ]
         if c.transition:
