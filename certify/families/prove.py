@@ -39,13 +39,13 @@ def _limit(fam: Family, pat, psi0: np.ndarray, loss_power: int) -> tuple[dict, d
     for name, X, small in (("hessian_min_eigenvalue", cu.C[0], pat.big_q() == 0),
                            ("m_min_eigenvalue", cu.M[0], pat.big_m() == 0)):
         est = _schur_estimate(X, small)
-        lo, hi = est - 1e-12 * max(1.0, abs(est)), est + 1e-12 * max(1.0, abs(est))
-        for _ in range(30):
+        lo, hi = est - 1e-15 * max(1.0, abs(est)), est + 1e-15 * max(1.0, abs(est))
+        for _ in range(40):  # as tight as the kernel proves it
             try:
                 K.schur_bounds(X, small, lo, hi)
                 break
             except Exception:  # noqa: BLE001
-                lo, hi = est - 4 * (est - lo), est + 4 * (hi - est)
+                lo, hi = est - 2 * (est - lo), est + 2 * (hi - est)
         else:
             raise RuntimeError(f"no enclosure of the limit {name}")
         limits[name] = (lo, hi)
