@@ -186,8 +186,9 @@ def page(rows: list[dict], agree_lines: list[str], load: str) -> str:
                      if "s2_coefficient" in r)
     L += ["", "(A family piece covers an interval of s, so its enclosure is as wide as the variation over the piece; "
           "the per-k certificates enclose one k to ~10⁻¹⁰. The differences from the expansion shrink like 1/k, the "
-          f"next term: (curve − expansion)·k at k = 10⁹ gives its coefficient, {coef} — the reference numerics "
-          "identified −½ + 3/π − 2/π² = +0.25232 for p = (k) and −1.37715 for p = (1, k − 1).)", "",
+          f"next term: (curve − expansion)·k at k = 10⁹ gives its coefficient, {coef} (for p = (k) this is "
+          "−½ + 3/π − 2/π² = +0.25232 to the digits shown — a closed form guessed from the numbers, not derived "
+          "here).)", "",
           "![k·F and λ_min against k](families-every-k.png)", "",
           "Plot: top, the proven enclosure of k·F_k (F_k for p = (k)) on every piece (bands), the per-k certificates "
           "(×), the limits (dotted) and the expansions to O(1/√k) (dashed); bottom, the proven lower bounds of "
