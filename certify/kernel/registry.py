@@ -32,6 +32,7 @@ BUILTIN_KINDS = {
     "relu-spurious-minimum-teacher-box": "certify.kernel.teacher_box.kind:KIND",
     "relu-network-exact": "certify.kernel.networks.kind:KIND",
     "relu-spurious-minimum-teacher-ball": "certify.kernel.teacher_ball.kind:KIND",
+    "relu-spurious-minimum-family": "certify.kernel.families.kind:KIND",
 }
 
 
