@@ -4,7 +4,7 @@
 
 Reads certificates/families/*.json (kind relu-spurious-minimum-family), checks each (timing it), computes the
 kernel's per-piece enclosures, compares them with the per-k certificates of the symmetric kind
-(certificates/spurious_minima/families/) and with the leading terms of the expansions in 1/sqrt(k), and follows
+(certificates/spurious_symmetric/families/) and with the leading terms of the expansions in 1/sqrt(k), and follows
 each family in floating point for the lambda_min curve of the plot.  Reads only; writes the two result files.
 """
 from __future__ import annotations
@@ -31,7 +31,7 @@ from certify.families.table import FAMILIES  # noqa: E402
 from certify.kernel.checking import check_file  # noqa: E402
 
 STORE = ROOT / "certificates" / "families"
-PER_K = ROOT / "certificates" / "spurious_minima" / "families"
+PER_K = ROOT / "certificates" / "spurious_symmetric" / "families"
 OUT_MD = ROOT / "docs" / "results" / "families-every-k.md"
 OUT_PNG = ROOT / "docs" / "results" / "families-every-k.png"
 PI = math.pi
@@ -152,7 +152,7 @@ def page(rows: list[dict], agree_lines: list[str], load: str) -> str:
                  f"({'yes' if lo <= val <= hi else 'NO'}); lim λ_min(H) = ¼ − 1/(2π) = {0.25 - 1 / (2 * PI):.15f} ∈ "
                  f"{lim['hessian_min_eigenvalue']}; lim λ_min(M) ∈ {lim['m_min_eigenvalue']} (¼).")
     L += ["", "## Agreement with the per-k certificates", "",
-          "The symmetric kind proves the same families one k at a time (certificates/spurious_minima/families/, "
+          "The symmetric kind proves the same families one k at a time (certificates/spurious_symmetric/families/, "
           "[families.md](families.md)). For every such k the family certificate covers:", ""] + agree_lines
     L += ["", "## Against the expansions in 1/√k", "",
           "Arjevani & Field expand these families in powers of 1/√k \"for large enough k\" (no explicit threshold). "

@@ -1,5 +1,5 @@
 """The stored family certificates agree with the stored per-k certificates of the symmetric kind
-(certificates/spurious_minima/families/): at every k both cover, the per-k point lies in the family's box
+(certificates/spurious_symmetric/families/): at every k both cover, the per-k point lies in the family's box
 for that k, and the two proven loss enclosures intersect."""
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import families_data as D
 from certify.families.report import agreement
 from certify.kernel.checking import check_file
 
-PER_K = D.REPO / "certificates" / "spurious_minima" / "families"
+PER_K = D.REPO / "certificates" / "spurious_symmetric" / "families"
 
 
 def _rows(folder: str, ks: tuple) -> list[dict]:

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..interval import (Interval, NotProven, cholesky_succeeds, norm2_upper_nonneg, round_down, round_up,
-                        symmetric_part)
+from ..definite import cholesky_succeeds, symmetric_part
+from ..interval import Interval, NotProven, norm2_upper_nonneg, round_down, round_up
 from .graded import Powers
 from .landscape import Point
 from .system import Pattern, curvature, equations
