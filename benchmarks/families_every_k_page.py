@@ -92,7 +92,7 @@ def main() -> int:
                                f"per-k point lies in the family's box and the two proven loss enclosures intersect"
                                + ("." if n_ok == len(ag) else f" — {len(ag) - n_ok} DISAGREE"))
             del scale
-    R.plot(rows, OUT_PNG, per_k=per_k, curves=curves)
+    R.plot(rows, OUT_PNG, per_k=per_k, curves=curves, overwrite=True)  # the page script regenerates its figure
     OUT_MD.write_text(page(rows, agree_lines, load_before), encoding="utf-8")
     print(f"wrote {OUT_MD.relative_to(ROOT)} and {OUT_PNG.relative_to(ROOT)}")
     return 0

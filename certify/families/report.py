@@ -104,7 +104,7 @@ def agreement(cert: dict, rows: list[dict]) -> list[dict]:
     return out
 
 
-def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None = None) -> None:
+def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None = None, overwrite: bool = False) -> None:
     """k F (or F) and lambda_min against k (log axis): the proven per-piece enclosures, the per-k certificates,
     the limits and the leading terms of the expansions.  ``rows``: certificates as read by the CLI."""
     import matplotlib
@@ -163,5 +163,7 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
     a2.axhline(0.0, color="k", lw=0.4)
     a2.legend(fontsize=6.5, frameon=False, loc="lower right", ncol=2)
     fig.tight_layout()
-    fig.savefig(out, dpi=110, bbox_inches="tight")
+    from ..producer_cli import save_figure
+
+    save_figure(fig, Path(out), overwrite)  # atomic, never over an existing file without overwrite
     plt.close(fig)

@@ -26,7 +26,7 @@ def test_search_prints_and_writes_nothing(run_cli, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_prove_writes_a_checked_certificate_and_never_overwrites(run_cli, tmp_path):
+def test_prove_writes_a_checked_certificate_and_keeps_it_on_a_rerun(run_cli, tmp_path):
     out = tmp_path / "tail.json"
     rc, o, e = run_cli("families", "prove", "--family", "delta-s-k", "--k-min", "40000", "--no-transition",
                        "--out", out)
@@ -36,9 +36,10 @@ def test_prove_writes_a_checked_certificate_and_never_overwrites(run_cli, tmp_pa
     assert cert["kind"] == "relu-spurious-minimum-family" and cert["claim"]["k_min"] == 40000
     rc, o, e = run_cli("check", out)
     assert rc == 0 and "PROVEN" in o
+    before = out.read_bytes()
     rc, o, e = run_cli("families", "prove", "--family", "delta-s-k", "--k-min", "40000", "--no-transition",
                        "--out", out)
-    assert rc == 2 and "exists" in e
+    assert rc == 0 and "exists, kept" in o and out.read_bytes() == before  # a rerun keeps it, computing nothing
 
 
 def test_report_checks_family_certificates(run_cli, tmp_path):

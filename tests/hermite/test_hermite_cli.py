@@ -44,7 +44,7 @@ def no_work(monkeypatch):
 
 @pytest.mark.parametrize("argv,message", [
     (["table", "swish"], "unknown activation 'swish'"),
-    (["table", "all"], "'all' is for `certify hermite write`"),
+    (["table", "all"], "'all' is for `certify hermite prove`"),
     (["table", "relu", "--degree", "-1"], "--degree must be a non-negative integer"),
     (["table", "relu", "--degree", "10000000"], "too large"),
     (["table", "sigmoid", "--degree", "3001"], "too large for sigmoid: the checker accepts at most 3000"),
