@@ -61,6 +61,11 @@ class Powers:
     ``order``: the derivatives in s that graded values carry on this evaluation: 0 (values only), 1 or 2."""
 
     def __init__(self, s_lo: np.ndarray, s_hi: np.ndarray, order: int = 0):
+        """Tabulates, per piece, enclosures of s^j, j s^(j-1) and j (j-1) s^(j-2) (j = 0 .. _MAX_POWER) over
+        s in [s_lo, s_hi]: lower ends from s_lo and upper ends from s_hi (each is nondecreasing in s >= 0), every
+        product rounded down resp. up, lower ends clamped at 0.  NotProven unless s_lo and s_hi are 1-D of the same
+        shape with 0 <= s_lo <= s_hi <= 1 (a NaN fails these tests) and order is 0, 1 or 2.  ``positive``: every
+        piece has s_lo > 0."""
         s_lo = np.asarray(s_lo, dtype=np.float64)
         s_hi = np.asarray(s_hi, dtype=np.float64)
         if s_lo.ndim != 1 or s_lo.shape != s_hi.shape or not (np.all(s_lo >= 0) and np.all(s_lo <= s_hi)):
@@ -138,6 +143,9 @@ class Graded:
     __slots__ = ("x", "v", "P", "d", "d2")
 
     def __init__(self, x: Interval, v, P: Powers, d: Interval | None = None, d2: Interval | None = None):
+        """Stores X (shape (N,) + S), the valuations v (as int64) and the derivative enclosures d, d2 of X along
+        the evaluation's line as given: nothing is checked (the operations of this class and the callers keep
+        them consistent)."""
         self.x = x
         self.v = np.asarray(v, dtype=np.int64)
         self.P = P
@@ -187,6 +195,8 @@ class Graded:
         return np.broadcast_to(self.v, self.shape)
 
     def __getitem__(self, idx) -> "Graded":
+        """The entries ``idx`` of the entry shape (the piece axis kept whole): X, the valuations and the
+        derivatives indexed alike."""
         idx = idx if isinstance(idx, tuple) else (idx,)
         full = (slice(None),) + idx
         return Graded(self.x[full], self._vfull()[idx], self.P, None if self.d is None else self.d[full],
@@ -231,6 +241,10 @@ class Graded:
             parts = self._shift(sub(xb), sub(db), sub(d2b), full[mask], 1, order)
 
             def put(a, part):
+                """Component ``a`` (full entry shape) with its masked entries replaced by ``part`` (the shifted
+                values) and the others kept; ``a`` unchanged when part is None.  For a None ``a`` (a derivative
+                that is 0) the base is meant to be zeros, but that branch calls ``_zero_like``, which is not
+                defined anywhere: it raises NameError (a crash, never a wrong enclosure)."""
                 if part is None:
                     return a
                 base = _zero_like(Interval(np.zeros(tgt), np.zeros(tgt))) if a is None else a
@@ -260,6 +274,10 @@ class Graded:
         return xs, ds, d2s
 
     def __add__(self, other) -> "Graded":
+        """The sum s^va Xa + s^vb Xb (Lemma G): per entry both operands are brought to v = min(va, vb), the one of
+        larger valuation multiplied by the interval s^(va - v) or s^(vb - v) (derivatives by the product rule;
+        exact zeros unshifted), then X, X', X'' are added in interval arithmetic.  A number, array or Interval
+        operand is a constant (Graded.const: valuation 0, derivatives 0; a number entry 0.0 is an exact zero)."""
         o = self._coerce(other)
         va, vb = np.broadcast_arrays(self.v, o.v)
         v = np.minimum(va, vb)
@@ -271,16 +289,23 @@ class Graded:
     __radd__ = __add__
 
     def __neg__(self) -> "Graded":
+        """-s^v X: X and its derivatives negated (exact), the valuation unchanged."""
         return Graded(-self.x, self.v, self.P, None if self.d is None else -self.d,
                       None if self.d2 is None else -self.d2)
 
     def __sub__(self, other) -> "Graded":
+        """self - other, as self + (-other) (other coerced as in __add__)."""
         return self + (-self._coerce(other))
 
     def __rsub__(self, other) -> "Graded":
+        """other - self for a number, array or Interval ``other`` (coerced to a constant graded value)."""
         return self._coerce(other) - self
 
     def __mul__(self, other) -> "Graded":
+        """The product s^(va + vb) Xa Xb (valuations add), derivatives by the product rule: (ab)' = a'b + ab' and,
+        when P.order == 2, (ab)'' = a''b + 2a'b' + ab''.  An Interval operand is taken as constant in s
+        (valuation 0, derivatives 0; that it does not depend on s is the caller's responsibility): X, X', X''
+        are multiplied by it; a number or array becomes Graded.const (an entry 0.0 gives an exact zero)."""
         if not isinstance(other, Graded):
             if isinstance(other, Interval):
                 return Graded(self.x * other, self.v, self.P, _times(self.d, other), _times(self.d2, other))
@@ -298,6 +323,9 @@ class Graded:
     __rmul__ = __mul__
 
     def __truediv__(self, other) -> "Graded":
+        """The quotient s^(va - vb) Xa / Xb, derivatives by the quotient rule: q' = (a' - q b')/b and, when
+        P.order == 2, q'' = (a'' - 2 q' b' - q b'')/b.  NotProven if a divisor entry is an exact zero (valuation
+        >= ZERO) or if an interval of Xb contains 0 (Interval division)."""
         o = self._coerce(other)
         if np.any(np.asarray(o.v) >= ZERO):
             raise NotProven("internal: division by an exact zero")
@@ -318,6 +346,7 @@ class Graded:
         return Graded(q, np.subtract(self.v, o.v), self.P, d, d2)
 
     def __rtruediv__(self, other) -> "Graded":
+        """other / self for a number, array or Interval ``other`` (see __truediv__)."""
         return self._coerce(other) / self
 
     def sqr(self) -> "Graded":

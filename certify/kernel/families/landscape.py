@@ -498,6 +498,7 @@ class _Accumulator:
     """A graded vector or matrix over all n parameters, built by adding local pieces."""
 
     def __init__(self, shape, P):
+        """Starts at exact zeros of the entry shape ``shape`` (valuation _BIG, no derivatives) on the evaluation P."""
         self.g = Graded.zeros(shape, P)
 
     def add(self, local: list[int], part: Graded) -> None:

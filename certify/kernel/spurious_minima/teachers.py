@@ -50,10 +50,16 @@ class GivenTeacher:
 
     @property
     def square(self) -> bool:
+        """True for a square teacher T (d == k: the teacher rows themselves, no reduction), False for a k x d
+        teacher V with d > k (reduced through ``reduction``)."""
         return self.d == self.k
 
 
 def _entry(value, where: str) -> Fraction:
+    """One teacher entry as an exact rational: a JSON string must be a rational "p/q" or "p" of at most
+    MAX_RATIONAL_CHARS characters (as_rational); anything else must be a JSON number that is a finite binary64
+    value, taken exactly (as_binary64: bools, NaN, infinities, inexact integers and other types refused).
+    CertificateError otherwise."""
     if isinstance(value, str):
         if len(value) > MAX_RATIONAL_CHARS:
             raise CertificateError(f"{where}: rational longer than {MAX_RATIONAL_CHARS} characters")
@@ -98,11 +104,15 @@ def parse_teacher(cert: dict, claim: dict, k: int) -> GivenTeacher | None:
 
 
 def _frac_down(q: Fraction) -> float:
+    """The greatest binary64 <= q (float(q) is correctly rounded; the next binary64 below it when it lies
+    above q)."""
     f = float(q)  # correctly rounded
     return f if Fraction(f) <= q else float(_down(f))
 
 
 def _frac_up(q: Fraction) -> float:
+    """The least binary64 >= q (float(q) is correctly rounded; the next binary64 above it when it lies
+    below q)."""
     f = float(q)
     return f if Fraction(f) >= q else float(_up(f))
 

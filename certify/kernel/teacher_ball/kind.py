@@ -61,6 +61,7 @@ class TeacherBallClaim:
 
 
 def _frac_up(q: Fraction) -> float:
+    """The least binary64 >= q (float(q) is correctly rounded; the next binary64 above it when it lies below q)."""
     f = float(q)
     return f if Fraction(f) >= q else float(_up(f))
 
@@ -89,11 +90,15 @@ def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
 
 
 def _weights(k: int) -> np.ndarray:
+    """The weights w_e of the free entries, in the order of free_entries(k): 1.0 on the diagonal (j = l), 2.0
+    off it, so that ||S - I||_F^2 = sum_e w_e sigma_e^2 (module docstring); exact."""
     jj, ll = free_entries(k)
     return np.where(jj == ll, 1.0, 2.0)
 
 
 def _teacher_direction(k: int, e: int) -> np.ndarray:
+    """E_e = dS/dsigma_e for the free entry e = (j, l): the symmetric k x k matrix with 1 at (j, l) and (l, j)
+    (a single 1 when j = l), 0 elsewhere; exact."""
     jj, ll = free_entries(k)
     T = np.zeros((k, k))
     T[jj[e], ll[e]] = 1.0
@@ -107,6 +112,8 @@ class _Accumulator:
     eps = sqrt(sum_e eps_e^2 / w_e) for the given errors of the A_e themselves."""
 
     def __init__(self, size: int, inner: int):
+        """An empty sum: S = 0 (size x size), T = eps2 = 0, no terms.  ``inner`` is the inner dimension p of the
+        products A_e^T A_e (the number of rows of each A_e), counted in the rounding bound of :meth:`bound`."""
         self.S = np.zeros((size, size))
         self.T = 0.0  # >= sum_e ||A_e||_F^2 / w_e
         self.eps2 = 0.0  # >= sum_e eps_e^2 / w_e
@@ -114,6 +121,11 @@ class _Accumulator:
         self.inner = inner
 
     def add(self, A: np.ndarray, eps: float, w: float) -> None:
+        """Adds one term: S += fl(A^T A / w) (BLAS, round to nearest; its error is bounded in :meth:`bound`),
+        T += frob(A)^2 / w and eps2 += eps^2 / w (both rounded up).  A is the binary64 matrix that stands for an
+        exact A_e with ||A_e - A||_F <= eps: the caller's claim, not checked here.  w is the weight w_e
+        (1 or 2, so that the division is exact up to underflow; one rounding is counted for it in :meth:`bound`).
+        NotProven (from frob) if A is not finite."""
         self.S += (A.T @ A) / w
         f = frob(A)
         self.T = add_up(self.T, float(_up(mul_up(f, f) / w)))
@@ -133,6 +145,8 @@ class _Accumulator:
 
 
 def gamma_r(r: int) -> float:
+    """An upper bound of gamma_r = r u / (1 - r u), u = 2^-53 (interval.gamma_upper: 2 r u rounded up);
+    NotProven unless r u < 1/2."""
     from ..interval import gamma_upper
 
     return gamma_upper(r)
@@ -365,6 +379,10 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     # + 1/2 min(0, lambda_min(D^2 psi(0); W)) rho^2 - (1/6) C3, where C3 bounds |D^3 psi| pair by pair:
     # |D^3 f[d, d, d]| = |d^T (Dh[d]) d| <= (max(d1 A, d1 A(v, w)) + d1 B)(a, b) (a^2 + b^2)
     def d1h(mj):
+        """Coefficients (p, q) per pair with ||Dh[delta]||_2 <= p a + q b on the pair region, h = [[A(w, v), B],
+        [B^T, A(v, w)]] the pair Hessian: the entrywise maximum of the two diagonal blocks' coefficients plus B's
+        (||[[X, 0], [0, Y]]|| = max(||X||, ||Y||), ||[[0, Z], [Z^T, 0]]|| = ||Z||).  The sums are rounded to
+        nearest: every caller rounds the result up."""
         return (np.maximum(mj["A"].p, mj["A2"].p) + mj["B"].p, np.maximum(mj["A"].q, mj["A2"].q) + mj["B"].q)
 
     pt_, qt_ = (_up(x).reshape(n, k) for x in d1h(maj_t))
@@ -446,6 +464,13 @@ def ball_bounds(k: int, point: np.ndarray, rho: Fraction, r: float) -> dict:
 
 
 def check_ball(c: TeacherBallClaim) -> dict:
+    """Decides the claim c by the Theorem of docs/teacher-ball.md.  ball_bounds proves (1) (pair_majorants and
+    region_bounds raise NotProven where a pair may be degenerate) and (5) (mu_M > 0 by Rump's test, else
+    NotProven); this function then decides (2) mu > 0, (3) g < mu r (gradient_condition, the product rounded
+    down), (4) loss_lo - g^2/(2 mu) > 0 (loss_lower_bound) and (6) ||J||_W rho + ||Q|| g/mu <= radius (rounded
+    up).  Returning means all six hold: the bounds of ball_bounds with ``loss_min`` (a lower bound of
+    F_S(x*_S) for every S in the ball) and ``distance`` (an upper bound of |x*_S - point|).  Raises NotProven
+    at the first condition that fails."""
     b = ball_bounds(c.k, c.point, c.rho, c.ball_radius)
     mu, g, r = b["mu"], b["g"], c.ball_radius
     if not mu > 0:
@@ -494,6 +519,7 @@ class TeacherBall(ClaimKind):
     cli_module = "certify.teacher_ball.cli"
 
     def statement(self, c: TeacherBallClaim) -> str:
+        """The claim of the parsed certificate c in words (k and rho exact); proves nothing."""
         return (
             f"For every symmetric {c.k}x{c.k} matrix S with ||S - I||_F <= rho = {rational_str(c.rho)} (Frobenius "
             f"norm; this contains every symmetric S with ||S - I||_2 <= rho/sqrt({c.k})), the two-layer ReLU "
@@ -504,6 +530,10 @@ class TeacherBall(ClaimKind):
         )
 
     def parse(self, cert: dict) -> TeacherBallClaim:
+        """Validates the certificate before any arithmetic: claim.k an integer with 2 <= k <= MAX_K; claim.rho an
+        exact rational (a JSON integer, or a string "p/q" of at most MAX_RATIONAL_CHARS characters) with
+        0 < rho < 1; ``point`` a k x k array of finite binary64 numbers; finite binary64 ``ball_radius`` in
+        (0, 1/2] and ``radius`` in (0, 1].  Returns the TeacherBallClaim; CertificateError otherwise."""
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=2, hi=MAX_K)
         raw = require(claim, "rho", "claim")
@@ -520,6 +550,10 @@ class TeacherBall(ClaimKind):
         return TeacherBallClaim(k, rho, point, r, R)
 
     def check(self, c: TeacherBallClaim) -> Proven:
+        """Proves the claim c: check_ball (NotProven unless every condition of the Theorem holds), then the
+        corollary's d0 (corollary_d0, arb) and the spectral radius rho/sqrt(k) (rho rounded down, divided by
+        sqrt(k) rounded up, the quotient rounded down).  Returns Proven with the summary text and the bounds named
+        in ``bounds``; the probability statement of the corollary rests on the cited theorem, not on this check."""
         b = check_ball(c)
         d0 = corollary_d0(c.k, c.rho)
         spectral = float(_down(float(_down(float(c.rho))) / float(_up(math.sqrt(c.k)))))
@@ -535,6 +569,8 @@ class TeacherBall(ClaimKind):
         return Proven(text, bounds)
 
     def describe(self, c: TeacherBallClaim) -> str:
+        """A human-readable summary of the claim and the evidence (floats printed for display only, not rounded
+        outward); proves nothing."""
         lines = [f"teacher ball: symmetric {c.k}x{c.k} S with ||S - I||_F <= rho = {rational_str(c.rho)} "
                  f"(~{float(c.rho):.6g}; contains ||S - I||_2 <= {float(c.rho) / math.sqrt(c.k):.6g}); n = k = {c.k}; "
                  f"every d >= k",

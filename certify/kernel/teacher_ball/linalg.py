@@ -28,6 +28,8 @@ ETA = 2.0**-1074
 
 
 def _u(x):
+    """The next binary64 above x (elementwise, numpy nextafter toward +inf): an upper bound of the exact
+    result of one operation whose round-to-nearest result is x."""
     return np.nextafter(x, _INF)
 
 
@@ -58,10 +60,13 @@ def frob_interval(x: Interval) -> float:
 
 
 def up(x: float) -> float:
+    """The next binary64 above the float x, as a Python float (rounding up; see _u)."""
     return float(_u(x))
 
 
 def add_up(*xs: float) -> float:
+    """An upper bound of the exact sum of the floats xs: summed left to right from 0.0, each partial sum
+    rounded up (valid for any signs; a NaN or an overflow to inf propagates to the result)."""
     acc = 0.0
     for x in xs:
         acc = float(_u(acc + x))
@@ -69,6 +74,9 @@ def add_up(*xs: float) -> float:
 
 
 def mul_up(*xs: float) -> float:
+    """An upper bound of the exact product of the NONNEGATIVE floats xs: multiplied left to right from 1.0,
+    each partial product rounded up.  The signs are not checked: with a negative factor the result is not an
+    upper bound (the callers in the teacher-ball kernel pass nonnegative norms, counts and error bounds)."""
     acc = 1.0
     for x in xs:
         acc = float(_u(acc * x))

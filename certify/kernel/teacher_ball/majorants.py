@@ -51,10 +51,14 @@ assert K3 * K3 * 3.0 >= 4.0
 
 
 def _u(x):
+    """The next binary64 above x (elementwise): an upper bound of the exact result of one operation whose
+    round-to-nearest result is x."""
     return np.nextafter(x, _INF)
 
 
 def _add(*xs):
+    """An upper bound of the exact elementwise sum of xs: the first operand as given, then each partial sum
+    rounded up (valid for any signs)."""
     acc = np.asarray(xs[0], dtype=np.float64)
     for x in xs[1:]:
         acc = _u(acc + x)
@@ -62,6 +66,8 @@ def _add(*xs):
 
 
 def _mul(*xs):
+    """An upper bound of the exact elementwise product of xs, for NONNEGATIVE factors only (not checked):
+    the first factor as given, then each partial product rounded up."""
     acc = np.asarray(xs[0], dtype=np.float64)
     for x in xs[1:]:
         acc = _u(acc * x)
@@ -80,13 +86,22 @@ class Maj:
     __slots__ = ("v", "p", "q", "P", "Q", "R")
 
     def __init__(self, v, p=0.0, q=0.0, P=0.0, Q=0.0, R=0.0):
+        """Stores the six fields as float64 arrays (broadcastable; the default 0 for a quantity that is constant
+        on the region).  Nothing is checked: the callers pass nonnegative bounds."""
         self.v, self.p, self.q, self.P, self.Q, self.R = (np.asarray(x, dtype=np.float64) for x in (v, p, q, P, Q, R))
 
     def __add__(self, o: "Maj") -> "Maj":
+        """A majorant of x + y (same shapes): every field the sum of the two, rounded up (triangle inequality for
+        the value and for each derivative)."""
         return Maj(_add(self.v, o.v), _add(self.p, o.p), _add(self.q, o.q), _add(self.P, o.P), _add(self.Q, o.Q),
                    _add(self.R, o.R))
 
     def __mul__(self, o: "Maj") -> "Maj":
+        """A majorant of the product x y for any product with |x y| <= |x| |y| in the norms used (scalar times
+        anything, outer, inner, matrix-vector): value v_x v_y; first-derivative coefficients from
+        D(xy) = Dx y + x Dy; second from D^2(xy) = D^2x y + 2 Dx Dy + x D^2y, whose cross term 2 |Dx| |Dy| expands
+        into 2 p_x p_y (a^2), 2 (p_x q_y + q_x p_y) (a b) and 2 q_x q_y (b^2).  Every field is rounded up (all fields
+        nonnegative)."""
         x, y = self, o
         return Maj(_mul(x.v, y.v),
                    _add(_mul(x.p, y.v), _mul(x.v, y.p)), _add(_mul(x.q, y.v), _mul(x.v, y.q)),
@@ -95,6 +110,7 @@ class Maj:
                    _add(_mul(x.R, y.v), _mul(2.0, x.q, y.q), _mul(x.v, y.R)))
 
     def scale(self, c: float) -> "Maj":
+        """A majorant of kappa y for a constant |kappa| <= c (c >= 0, not checked): every field times c, rounded up."""
         return Maj(*(_mul(c, f) for f in (self.v, self.p, self.q, self.P, self.Q, self.R)))
 
     def d2(self, a, b):
@@ -114,6 +130,7 @@ def _better(x: Maj, y: Maj, a, b) -> Maj:
 
 
 def _const(v) -> Maj:
+    """The majorant of a quantity constant on the region with |value| <= v: all derivative coefficients 0."""
     return Maj(v)
 
 
