@@ -243,11 +243,10 @@ class Graded:
             def put(a, part):
                 """Component ``a`` (full entry shape) with its masked entries replaced by ``part`` (the shifted
                 values) and the others kept; ``a`` unchanged when part is None.  For a None ``a`` (a derivative
-                that is 0) the base is meant to be zeros, but that branch calls ``_zero_like``, which is not
-                defined anywhere: it raises NameError (a crash, never a wrong enclosure)."""
+                that is 0) the unmasked entries are zeros."""
                 if part is None:
                     return a
-                base = _zero_like(Interval(np.zeros(tgt), np.zeros(tgt))) if a is None else a
+                base = Interval(np.zeros(tgt), np.zeros(tgt), _checked=True) if a is None else a
                 lo, hi = base.lo.copy(), base.hi.copy()
                 lo[:, mask], hi[:, mask] = part.lo, part.hi
                 if a is not None:

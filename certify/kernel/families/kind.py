@@ -183,6 +183,7 @@ class SpuriousMinimumFamily(ClaimKind):
     evidence_fields = frozenset({"unknowns", "equations", "cover", "limit"})
     limits = {"number of pieces": MAX_PIECES, "pieces x parameters": MAX_WORK, "number of blocks": MAX_BLOCKS,
               "constant block size": MAX_CONSTANT_BLOCK}
+    max_file_bytes = 8 * 1024 * 1024  # at most 1000 pieces of at most a few parameters: about 0.1 MB written per 100 pieces
     bounds = {
         "pieces": "the number of pieces of the cover",
         "k_range": "[k_min, k_max] of the integer claim (k_max null: infinity)",
@@ -517,7 +518,7 @@ class SpuriousMinimumFamily(ClaimKind):
         """The claim's data in readable form (no checking)."""
         bp = c.breakpoints
         lines = [
-            f"problem: two-layer ReLU teacher-student, n = k, teacher V = I_k, every d >= k",
+            "problem: two-layer ReLU teacher-student, n = k, teacher V = I_k, every d >= k",
             f"blocks:  {list(c.blocks)} (symmetry Delta(S_p1 x ... x S_pm))",
             f"range:   {c.k_min} <= k <= {'infinity' if c.k_max is None else c.k_max}",
             f"unknowns: reference {list(c.pattern.ref)}, exponents {list(c.pattern.expo)}",

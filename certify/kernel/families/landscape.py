@@ -502,7 +502,10 @@ class _Accumulator:
         self.g = Graded.zeros(shape, P)
 
     def add(self, local: list[int], part: Graded) -> None:
-        """Add a local vector or matrix at the given parameter positions."""
+        """Add a local vector or matrix at the given parameter positions (distinct: a repeated position
+        would lose a contribution in the fancy-indexed write-back, so it is refused)."""
+        if len(set(local)) != len(local):
+            raise NotProven("internal: a local piece lists a parameter position twice")
         cur = self.g
         idx = (np.array(local),) if len(cur.shape) == 1 else np.ix_(local, local)
         new = cur[idx] + part

@@ -24,9 +24,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..interval import Interval, NotProven, pi as pi_enclosure
+from ..interval import Interval, pi as pi_enclosure
 from .graded import Graded, Powers
-from .landscape import Cells, Point, _padd, evaluate, kpolys, layout
+from .landscape import Cells, Point, evaluate, kpolys, layout
 
 
 @dataclass(frozen=True)

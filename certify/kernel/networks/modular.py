@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import comb
-from typing import Any
 
 from ..certificate import CertificateError, NotProven, get_str, only_fields, require, within_limit
 from .objects import ONE, ZERO, Domain, Network, Reader, Target, q_str

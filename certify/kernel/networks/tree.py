@@ -21,7 +21,7 @@ from flint import fmpq
 
 from ..certificate import CertificateError, NotProven, get_int, only_fields, require, within_limit
 from .geometry import square_integral
-from .objects import ONE, ZERO, Domain, Network, Reader, Target, dot, q_str
+from .objects import ZERO, Domain, Network, Reader, Target, dot, q_str
 
 MAX_MULTIPLIER = 10_000  # pairs in one multiplier
 MAX_VERTICES = 64  # points of one L2 leaf

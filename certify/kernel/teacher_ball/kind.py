@@ -48,7 +48,6 @@ from .majorants import pair_majorants
 MAX_K = 20
 MAX_RATIONAL_CHARS = 64
 DEFAULT_DELTA = Fraction(1, 100)
-SQRT_HALF_UP = float(np.nextafter(math.sqrt(0.5), np.inf))  # >= 1/sqrt(2)
 
 
 @dataclass(frozen=True)
@@ -314,7 +313,7 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     q = at.pairs
     rad_full = _up(_up(rho_J * rho_up) + _up(rho_Q * r))  # |delta_i| on the region
     rad_path = _up(rho_J * rho_up)  # |delta_i| along the point map (y = 0)
-    if np.any(rad_full >= q.nrm.lo):
+    if not np.all(rad_full < q.nrm.lo):  # written so that a NaN fails too
         raise NotProven("the region reaches a zero student neuron")
     It = np.repeat(np.arange(n), k)
     maj_t = pair_majorants(q.nrm[It], Interval.point(np.ones(n * k)), q.c_t.reshape(n * k),
@@ -503,6 +502,7 @@ class TeacherBall(ClaimKind):
     claim_fields = frozenset({"k", "rho"})
     evidence_fields = frozenset({"point", "ball_radius", "radius"})
     limits = {"k": MAX_K, "characters per rational": MAX_RATIONAL_CHARS}
+    max_file_bytes = 256 * 1024  # a k x k point, k <= 20, and three numbers: a few kB
     bounds = {
         "loss": "[lo, hi]: lo <= F_S(x*_S) <= hi for every S in the ball",
         "hessian_min_eigenvalue_lower_bound": "mu: Q^T H_S(x) Q >= mu I on the whole region (y coordinates)",
@@ -510,7 +510,7 @@ class TeacherBall(ClaimKind):
         "gradient_norm_at_point": "g >= sup_S |Q^T grad F_S(x~(S))| (y coordinates)",
         "distance_to_critical_point": "the proven bound of |x*_S - point| (every S in the ball)",
         "spectral_radius": "rho / sqrt(k) rounded down: the ball contains every symmetric S with ||S - I||_2 <= it",
-        "corollary_d0": "the least integer d0 >= k (sqrt(k) + sqrt(2 ln 200))^2 / rho^2 (its arithmetic is checked); "
+        "corollary_d0": "an integer d0 >= k (sqrt(k) + sqrt(2 ln 200))^2 / rho^2, at most one above the least (its arithmetic is checked); "
                         "with the cited singular-value bound of Davidson and Szarek (docs/teacher-ball.md, Corollary) it "
                         "gives: for every d >= d0 a teacher with i.i.d. N(0, 1/d) entries has a spurious local "
                         "minimum with probability >= 0.99",

@@ -106,6 +106,8 @@ def lam_max_upper(M: np.ndarray, rad: float, weights: np.ndarray | None = None) 
     None): Rump's test proves c W - A > 0.  The candidates are tried from the float estimate upward."""
     n = M.shape[0]
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,) or not np.all((w == 1.0) | (w == 2.0)):
+        raise NotProven("largest-eigenvalue bound: the weights must be 1 or 2 (so that c w is exact)")
     if not (np.all(np.isfinite(M)) and np.array_equal(M, M.T) and math.isfinite(rad) and rad >= 0):
         raise NotProven("largest-eigenvalue bound: malformed matrix or radius")
     try:

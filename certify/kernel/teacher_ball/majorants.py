@@ -157,13 +157,13 @@ def _ranges(nw0: Interval, nv0: Interval, c0: Interval, a, b):
     asin(a/|w0|)), and sin, cos are 1-Lipschitz."""
     wl = np.nextafter(nw0.lo - a, -_INF)
     vl = np.nextafter(nv0.lo - b, -_INF)
-    if np.any(wl <= 0) or np.any(vl <= 0):
+    if not (np.all(wl > 0) and np.all(vl > 0)):  # written so that a NaN fails too
         raise NotProven("a neuron may be zero on the region (ball radius not below its norm)")
     wh, vh = _add(nw0.hi, a), _add(nv0.hi, b)
     dt = _mul(PI_UP / 2.0, _add(_div(a, nw0.lo), _div(b, nv0.lo)))
     s0 = (1.0 - c0.sqr()).sqrt()
     sl = np.nextafter(s0.lo - dt, -_INF)
-    if np.any(sl <= 0):
+    if not np.all(sl > 0):  # written so that a NaN fails too
         raise NotProven("a pair of neurons may be parallel on the region (sine not bounded away from 0)")
     sh = np.minimum(_add(s0.hi, dt), 1.0)
     ch = np.minimum(_add(c0.mag(), dt), 1.0)

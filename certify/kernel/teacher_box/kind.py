@@ -214,7 +214,7 @@ class TeacherBox(ClaimKind):
         "gradient_norm_at_point": "max over sub-boxes of sup_S |grad F_S(x~(S))| at the sub-box's point map x~(S)",
         "distance_to_critical_point": "max over sub-boxes of the proven bound of |x*_S - point|",
         "sub_boxes": "number of sub-boxes",
-        "corollary_d0": "the least integer d0 >= ((sqrt(k) + sqrt(2 ln 200)) / rho)^2 (its arithmetic is checked); "
+        "corollary_d0": "an integer d0 >= ((sqrt(k) + sqrt(2 ln 200)) / rho)^2, at most one above the least (its arithmetic is checked); "
                         "with the cited singular-value bound of Davidson and Szarek (docs/teachers.md, Corollary) it "
                         "gives: for every d >= d0 a teacher with i.i.d. N(0, 1/d) entries has a spurious local "
                         "minimum with probability >= 0.99",
