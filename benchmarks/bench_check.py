@@ -92,7 +92,9 @@ def memo_ab(folder: str, chunk: int = 200) -> str:
 
 def certify_json(args: list[str], env: dict | None = None) -> tuple[float, list, int]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "certify", "--no-progress", "check", "--format", "json", *args],
+    # -P: the current folder is not put first on sys.path, so a revision on PYTHONPATH is the certify that runs
+    pin = ["-P"] if env and "PYTHONPATH" in env else []
+    done = subprocess.run([sys.executable, *pin, "-m", "certify", "--no-progress", "check", "--format", "json", *args],
                           cwd=ROOT, capture_output=True, text=True, env=None if env is None else {**os.environ, **env})
     wall = time.perf_counter() - start
     report = json.loads(done.stdout)
