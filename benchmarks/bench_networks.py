@@ -5,10 +5,11 @@ Prints (and with --json FILE writes) for
 2. median of d inputs, d = 3..11 odd: modular, prove and check;
 3. global split trees for max (d = 2..6) and median (d = 3, 5): leaves, prove and check times;
 4. the exact L2 error of the one-hidden-layer max approximation on [0, 1]^d, d = 2..4: value, times;
-5. the ONNX round trip (export float32, read back, prove) for every construction above.
+5. the ONNX round trip (export float32, read back, prove) for every construction above;
+6. the max of 5 with two hidden layers (construction max5-two-hidden): split tree, times, ONNX round trip.
 With --plot FILE.png: check time against d (modular max and median) and leaves against d (split trees).
 
-Usage:  python3 benchmarks/bench_networks.py [--json out.json] [--plot out.png] [--quick]
+Usage:  python3 benchmarks/bench_networks.py [--json out.json] [--plot out.png] [--quick] [--only-two-hidden]
 """
 from __future__ import annotations
 
@@ -75,8 +76,16 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="write the figures to this file")
     ap.add_argument("--plot", default=None, help="write a PNG plot")
     ap.add_argument("--quick", action="store_true", help="small sizes only")
+    ap.add_argument("--only-two-hidden", action="store_true", help="only section 6 (max of 5, two hidden layers)")
     a = ap.parse_args()
-    res: dict = {"max": [], "median": [], "tree": [], "l2": [], "onnx": []}
+    res: dict = {"max": [], "median": [], "tree": [], "l2": [], "onnx": [], "two_hidden": []}
+    res["two_hidden"] += [one("max5-two-hidden", 5), round_trip("max5-two-hidden", 5)]
+    if a.only_two_hidden:
+        for r in res["two_hidden"]:
+            print("  " + ", ".join(f"{k}={v}" for k, v in r.items()))
+        if a.json:
+            Path(a.json).write_text(json.dumps(res["two_hidden"], indent=1) + "\n", encoding="utf-8")
+        return
     maxes = list(range(2, 9)) if a.quick else list(range(2, 33)) + [48, 64]
     for d in maxes:
         res["max"].append(one("max", d))

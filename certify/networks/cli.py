@@ -18,7 +18,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-CONSTRUCTIONS = ("max", "min", "median", "deep", "deep-box", "approx-max", "approx-max-within", "regions", "pieces")
+CONSTRUCTIONS = ("max", "min", "median", "max5-two-hidden", "deep", "deep-box", "approx-max", "approx-max-within",
+                 "regions", "pieces")
 
 
 def _err(msg: str):
@@ -106,14 +107,19 @@ def parse_target(text: str, d: int):
 
 def construction(name: str, d: int, args):
     """(file stem, net, target, domain, property) of a named construction."""
-    from .constructions import (max_tournament, random_shallow, selection_network, shallow_max_approx,
-                                shallow_to_deep)
+    from .constructions import (max5_two_hidden, max_tournament, random_shallow, selection_network,
+                                shallow_max_approx, shallow_to_deep)
     from .exact import make_domain, make_target
 
     if name in ("max", "min"):
         if d < 2:
             raise _err(f"--construction {name} needs d >= 2")
         return f"{name}-d{d:02d}", max_tournament(d, name), make_target(name, d), make_domain("all", d), \
+            {"type": "equals"}
+    if name == "max5-two-hidden":
+        if d != 5:
+            raise _err("--construction max5-two-hidden is the max of exactly 5 inputs: give --d 5")
+        return "max-d05-two-hidden", max5_two_hidden(), make_target("max", 5), make_domain("all", 5), \
             {"type": "equals"}
     if name == "median":
         if d % 2 == 0:

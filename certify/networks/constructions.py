@@ -11,12 +11,15 @@
   carrying the input and a running sum): on R^d the input is carried as relu(x) - relu(-x) and
   the sum as relu(s) - relu(-s) (width 2d + 3); on a box [-B, B]^d it is carried shifted,
   x + B >= 0 and s + S >= 0 (width d + 2).
+* :func:`max5_two_hidden` -- the max of 5 inputs with two hidden layers (an identity of the form quoted from
+  Bakaev, Brunck, Hertrich, Stade & Yehudayoff, arXiv 2505.14338; its origin is in the docstring).
 * :func:`shallow_max_approx` -- a one-hidden-layer approximation of the max of d inputs on
   [0, 1]^d with neurons relu(x_i - x_j) and relu(x_i), output weights fitted by least squares
   and rounded to dyadic rationals (its exact L2 error is then certified).
 
-Every constructed network records its stage structure in ``Net.meta["stages"]`` (values as
-max/min of earlier values, with the readout matrices) for the modular certificate.
+The gate networks (tournament, selection) record their stage structure in ``Net.meta["stages"]``
+(values as max/min of earlier values, with the readout matrices) for the modular certificate; the
+others are proven by a split tree.
 """
 from __future__ import annotations
 
@@ -284,3 +287,141 @@ def shallow_max_approx(d: int, bits: int = 8, samples: int = 20000, seed: int = 
     coef, *_ = np.linalg.lstsq(H1, X.max(axis=1), rcond=None)
     q = [Q(Fraction(round(float(v) * (1 << bits)), 1 << bits)) for v in coef]
     return Net(d, [(rows, [ZERO] * len(rows)), ([q[:-1]], [q[-1]])], {"name": f"shallow-max-approx-d{d}"})
+
+
+def max5_two_hidden() -> Net:
+    """max(x_1, ..., x_5) with TWO hidden layers (one fewer than the tournament's ceil(log2 5) = 3).
+
+    Bakaev, Brunck, Hertrich, Stade & Yehudayoff (arXiv 2505.14338) prove that two hidden layers compute the
+    max of five (cited from their abstract).  The identity below has the shape, and the term P1, that the
+    public repository msun170/relu-max6 (LITERATURE.md) quotes from that paper; Q and the R_ij are our
+    completion, the only one found (benchmarks/max5_completion_search.py) among joins of two zonotopes with
+    vertices in {2e_i, e_i + e_j} when P2, P3, P4 are the images of P1 under the symmetries of the pairing
+    {1, 2}, {3, 4}.  It was not checked against the paper's own text, which we could not read:
+
+        2 max(x) = P1 + P2 + P3 + P4 + Q - R13 - R14 - R23 - R24,
+        P_i = max(max(2x5, x_i + x_i'), max(x_i, x_j) + max(x_i, x_j'))   (i' the partner of i; j, j' the
+                                                                          other pair),
+        Q   = max(max(2x5, x1 + x2), x3 + x4),
+        R_ij = max(max(2x5, x1 + x2), max(x3 + x4, x_i + x_j))          (i in {1, 2}, j in {3, 4}).
+
+    Every term is max(A, B) with A, B sums of affine maps and relu's of affine maps (one hidden layer),
+    so max(A, B) = B + relu(A - B) is two hidden layers.  Nothing here is trusted: the kernel decides
+    N = max on all of R^5.
+
+    Layer 1 (12 neurons): relu(2x5 - x1 - x2), relu(2x5 - x3 - x4), relu(x_i - x_j) and relu(x_j - x_i)
+    (i in {1, 2}, j in {3, 4}), relu(x1), relu(-x1) (the linear parts of the terms are combinations of
+    relu(u) - relu(-u) of these).  Layer 2: relu(A_t - B_t) for the nine terms, and every layer-1 neuron
+    again where it is needed (relu of a nonnegative value is the value) to carry sum_t s_t B_t.  Output: half
+    the signed sum.
+    """
+    from fractions import Fraction as Fr
+
+    d = 5
+
+    def vec(**kw) -> tuple:
+        v = [0] * d
+        for k, c in kw.items():
+            v[int(k[1:]) - 1] += c
+        return tuple(v)
+
+    def diff(i: int, j: int) -> tuple:  # x_i - x_j (1-based)
+        v = [0] * d
+        v[i - 1] += 1
+        v[j - 1] -= 1
+        return tuple(v)
+
+    relus = [vec(x5=2, x1=-1, x2=-1), vec(x5=2, x3=-1, x4=-1)]
+    pairs = []  # (index of relu(u), index of relu(-u), u)
+    for i in (1, 2):
+        for j in (3, 4):
+            pairs.append((len(relus), len(relus) + 1, diff(i, j)))
+            relus += [diff(i, j), diff(j, i)]
+    pairs.append((len(relus), len(relus) + 1, vec(x1=1)))
+    relus += [vec(x1=1), vec(x1=-1)]
+    index = {w: k for k, w in enumerate(relus)}
+
+    # a one-hidden-layer function: (linear coefficients over x, {relu index: coefficient})
+    def lin(v) -> tuple:
+        return ([Fr(c) for c in v], {})
+
+    def r(v) -> tuple:
+        return ([Fr(0)] * d, {index[tuple(v)]: Fr(1)})
+
+    def add(*fs) -> tuple:
+        lo, rel = [Fr(0)] * d, {}
+        for s, (fl, fr) in fs:
+            lo = [a + s * b for a, b in zip(lo, fl)]
+            for k, c in fr.items():
+                rel[k] = rel.get(k, Fr(0)) + s * c
+        return lo, rel
+
+    def maxlin(u, v) -> tuple:  # max(u.x, v.x) = v.x + relu((u - v).x)
+        return add((1, lin(v)), (1, r(tuple(a - b for a, b in zip(u, v)))))
+
+    A12 = maxlin(vec(x5=2), vec(x1=1, x2=1))
+    A34 = maxlin(vec(x5=2), vec(x3=1, x4=1))
+
+    def pm(i: int, j: int) -> tuple:  # max(x_i, x_j) = x_j + relu(x_i - x_j)
+        return maxlin(vec(**{f"x{i}": 1}), vec(**{f"x{j}": 1}))
+
+    terms = [  # (sign, A, B)
+        (1, A12, add((1, pm(1, 3)), (1, pm(1, 4)))),
+        (1, A12, add((1, pm(2, 3)), (1, pm(2, 4)))),
+        (1, A34, add((1, pm(3, 1)), (1, pm(3, 2)))),
+        (1, A34, add((1, pm(4, 1)), (1, pm(4, 2)))),
+        (1, A12, lin(vec(x3=1, x4=1))),
+    ]
+    for i in (1, 2):
+        for j in (3, 4):
+            other = 7 - j
+            # max(x3 + x4, x_i + x_j) = x_j + max(x_other, x_i)
+            terms.append((-1, A12, add((1, lin(vec(**{f"x{j}": 1}))), (1, pm(i, other)))))
+
+    def neurons_of(f) -> list:
+        """f as a combination of the layer-1 neurons (its linear part through the relu(u) - relu(-u) pairs)."""
+        fl, fr = f
+        coef = [Fr(0)] * len(relus)
+        for k, c in fr.items():
+            coef[k] += c
+        # solve fl = sum_p a_p u_p over the pair directions (exact Gaussian elimination)
+        U = [list(map(Fr, u)) for _, _, u in pairs]
+        m = len(U)
+        rows = [[U[p][i] for p in range(m)] + [fl[i]] for i in range(d)]
+        piv, rr = [], 0
+        for col in range(m):
+            pr = next((k for k in range(rr, d) if rows[k][col] != 0), None)
+            if pr is None:
+                continue
+            rows[rr], rows[pr] = rows[pr], rows[rr]
+            rows[rr] = [v / rows[rr][col] for v in rows[rr]]
+            for k in range(d):
+                if k != rr and rows[k][col] != 0:
+                    rows[k] = [a - rows[k][col] * b for a, b in zip(rows[k], rows[rr])]
+            piv.append(col)
+            rr += 1
+        if any(all(v == 0 for v in row[:m]) and row[m] != 0 for row in rows):
+            raise ValueError("linear part outside the span of the carried directions")
+        a = [Fr(0)] * m
+        for k, col in enumerate(piv):
+            a[col] = rows[k][m]
+        for (kp, km, _), ap in zip(pairs, a):
+            coef[kp] += ap
+            coef[km] -= ap
+        return coef
+
+    W1 = [[Q(c) for c in w] for w in relus]
+    n1 = len(relus)
+    W2 = []
+    out = []
+    S = add(*[(s, B) for s, _, B in terms])
+    for s, A, B in terms:
+        W2.append([Q(c) for c in neurons_of(add((1, A), (-1, B)))])
+        out.append(Q(Fr(s, 2)))
+    s_coef = neurons_of(S)
+    for k in range(n1):
+        if s_coef[k] != 0:
+            W2.append([ONE if j == k else ZERO for j in range(n1)])
+            out.append(Q(s_coef[k] / 2))
+    return Net(d, [(W1, [ZERO] * n1), (W2, [ZERO] * len(W2)), ([out], [ZERO])],
+               {"name": "max5-two-hidden-layers"})

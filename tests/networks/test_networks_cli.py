@@ -106,7 +106,7 @@ def test_read_onnx_rejects_unsupported(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name,ds", [("max", "2-32"), ("min", "2-8"), ("median", "3,5,7,9,11"), ("deep-box", "2,3"),
-                                     ("approx-max", "2,3")])
+                                     ("approx-max", "2,3"), ("max5-two-hidden", "5")])
 def test_onnx_round_trip_every_construction(run_cli, tmp_path, name, ds):
     from certify.networks.cli import parse_range
 

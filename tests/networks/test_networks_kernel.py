@@ -101,6 +101,23 @@ def test_weight_moved_by_one_ulp_modular(max_mod):
     assert_rejected(_one_ulp(c(max_mod), layer=1), "W_2")
 
 
+def test_stored_max5_two_hidden_layers_is_proven_and_a_moved_weight_is_not():
+    """max of 5 with two hidden layers (docs/results/networks.md): the stored certificate is PROVEN; a first-layer
+    weight moved by one ulp, or an output weight 1/2 moved by 1/1024, is rejected."""
+    cert = load("networks/max/max-d05-two-hidden.json")
+    t = time.perf_counter()
+    v = assert_proven(cert)
+    assert time.perf_counter() - t < 5
+    layers = cert["claim"]["network"]["layers"]
+    assert len(layers) == 3 and cert["claim"]["target"]["type"] == "max" and v.bounds["method"] == "split_tree"
+    assert_rejected(_one_ulp(c(cert)))
+    moved = c(cert)
+    out = moved["claim"]["network"]["layers"][2]["weights"][0]
+    k = out.index("1/2")
+    out[k] = "513/1024"
+    assert_rejected(moved)
+
+
 def test_wrong_target_modular(max_mod):
     cert = c(max_mod)
     cert["claim"]["target"] = {"type": "min"}
