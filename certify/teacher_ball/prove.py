@@ -1,7 +1,9 @@
 """Search for teacher-ball certificates (untrusted producer): the S = I minimum of the stored dense
 certificates, Newton-polished; a log-bisection on the Frobenius radius rho (two significant digits); for each
-rho a ball radius r in the scaled coordinates chosen from the kernel's own bounds (centre_bounds once,
-region_bounds per trial).  Every certificate written is re-checked by the kernel (certify.publishing.publish).
+rho a ball radius r in the scaled coordinates and a number of shells m (Lemma A' of docs/teacher-ball.md) chosen
+from the kernel's own bounds (centre_bounds once, region_bounds per trial radius: the Hessian bound profiled
+over the y-ball), Lemma A alone (m = 1) when the shells find nothing.  Every certificate written is re-checked
+by the kernel (certify.publishing.publish).
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..kernel.certificate import NotProven, rational_str
-from ..kernel.teacher_ball.kind import KIND, centre_bounds, region_bounds
+from ..kernel.teacher_ball.kind import KIND, MAX_SHELLS, centre_bounds, region_bounds, shell_radii
 
 def identity_point(k: int, minima: Path) -> np.ndarray:
     """The lowest-loss S = I spurious-minimum certificate for k in the folder ``minima``, Newton-polished."""
@@ -53,15 +55,63 @@ def choose_radius(cb: dict, rho: Fraction):
     return None
 
 
-def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: int = 14, log=print):
+def choose_shells(cb: dict, rho: Fraction, m_max: int = MAX_SHELLS):
+    """(r, m, bounds) for the Theorem with shells (docs/teacher-ball.md), or None: the Hessian bound mu(s) is
+    profiled at s = i h, i = 1..m_max, h = (mu at a tiny r) / c_x / m_max, until it is no longer positive; the
+    r = j h with the largest relative margin of sum_{i <= j} h mu_i over g(r) is taken with m = j shells and
+    re-evaluated at the kernel's own shell radii.  ``bounds`` are those of the whole region with mu = min_j mu_j."""
+    try:
+        b0 = region_bounds(cb, rho, 1e-12)
+    except NotProven:
+        return None
+    if not b0["mu"] > 0:
+        return None
+    h = min(0.5, b0["mu"] / max(cb["c_x"], 1e-12)) / m_max
+    mus, cands = [], []
+    for i in range(1, m_max + 1):
+        try:
+            b = region_bounds(cb, rho, i * h)
+        except NotProven:
+            break
+        if not b["mu"] > 0:
+            break
+        mus.append(b["mu"])
+        margin = (h * sum(mus) - b["g"]) / b["g"] if b["g"] > 0 else math.inf
+        if margin > 1e-3 and b["loss_lo"] - b["g"] ** 2 / (2 * min(mus)) > 0:
+            cands.append((margin, i))
+    for _, m in sorted(cands, reverse=True)[:8]:  # the largest margins first; re-evaluated at the kernel's radii
+        r = float(m * h)
+        try:
+            radii = shell_radii(r, m)
+            bs = [region_bounds(cb, rho, s) for s in radii]
+        except NotProven:
+            continue
+        b = dict(bs[-1], mu=min(x["mu"] for x in bs))
+        integral = sum((s - s0) * x["mu"] for s0, s, x in zip([0.0] + radii[:-1], radii, bs))
+        if b["mu"] > 0 and b["g"] < 0.999 * integral and b["loss_lo"] - b["g"] ** 2 / (2 * b["mu"]) > 0:
+            return r, m, b
+    return None
+
+
+def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: int = 14, log=print,
+               shells: bool = True):
     """Log-bisection on rho (two significant digits) from the S = I minimum in ``minima``; returns
-    (point, rho, r, bounds) for the largest rho proven."""
+    (point, rho, r, m, bounds) for the largest rho proven (m the number of shells; ``shells`` False: m = 1)."""
     x0 = identity_point(k, minima)
     cb = centre_bounds(k, x0)
+
+    def choose(cb, rho):
+        """The shells search (choose_shells), else Lemma A alone (choose_radius, m = 1)."""
+        got = choose_shells(cb, rho) if shells else None
+        if got is None:
+            one = choose_radius(cb, rho)
+            got = None if one is None else (one[0], 1, one[1])
+        return got
+
     best = None
     a, b = lo, hi
     first = two_digits_down(a)
-    got = choose_radius(cb, first)
+    got = choose(cb, first)
     if got is None:
         raise NotProven(f"k={k}: not even rho = {rational_str(first)} proven")
     best = (first, *got)
@@ -71,7 +121,7 @@ def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: i
         if rho <= best[0]:
             a = m
             continue
-        got = choose_radius(cb, rho)
+        got = choose(cb, rho)
         if got is not None:
             best = (rho, *got)
             a = float(rho)
@@ -81,15 +131,18 @@ def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: i
             log(f"  k={k}: rho_F = {float(rho):.3g} {'proven' if got else 'failed'}")
         if b / a < 1.05:
             break
-    rho, r, bounds = best
-    return x0, rho, r, bounds
+    rho, r, m, bounds = best
+    return x0, rho, r, m, bounds
 
 
-def build(k: int, point: np.ndarray, rho: Fraction, r: float, radius: float, provenance: dict | None = None) -> dict:
+def build(k: int, point: np.ndarray, rho: Fraction, r: float, radius: float, provenance: dict | None = None,
+          shells: int = 1) -> dict:
     from ..publishing import build_certificate
 
     claim = {"k": int(k), "rho": rational_str(rho)}
     evidence = {"point": [[float(v) for v in row] for row in point], "ball_radius": float(r), "radius": float(radius)}
+    if shells != 1:
+        evidence["shells"] = int(shells)
     return build_certificate(KIND.name, claim, evidence, provenance)
 
 
@@ -107,17 +160,17 @@ def prove_and_write(k: int, out_dir: Path, minima: Path, overwrite: bool = False
         log(f"k={k}: {path} exists, kept (--overwrite to redo)")
         return "exists"
     t = time.time()
-    point, rho, r, b = search_rho(k, minima, log=log)
-    dist = b["normJ_W"] * float(rho) + b["normQ"] * b["g"] / b["mu"]
+    point, rho, r, m, b = search_rho(k, minima, log=log)
+    dist = b["normJ_W"] * float(rho) + b["normQ"] * min(r, b["g"] / b["mu"])
     radius = min(1.0, float(np.nextafter(dist * (1 + 2.0**-20), np.inf)))
     provenance = {
         "search": "log-bisection on the Frobenius radius rho (2 significant digits); point: the lowest-loss stored "
-                  "S = I minimum, Newton-polished; ball radius r from the kernel's bounds (r = 2 g / mu, at most "
-                  "mu / (2 c_x))",
+                  "S = I minimum, Newton-polished; ball radius r and the number of shells m from the kernel's bounds "
+                  "(the Hessian bound profiled at s = i r / m; Lemma A' of docs/teacher-ball.md)",
         "search_seconds": round(time.time() - t, 1),
         "estimates": {key: float(b[key]) for key in ("mu", "g", "Lambda1", "c_x", "Lambda_G", "rem_H", "rem_g")},
     }
-    cert = build(k, point, rho, r, radius, provenance)
+    cert = build(k, point, rho, r, radius, provenance, shells=m)
     proof = publish(cert, path, overwrite=overwrite)
     log(published_line(path, proof))
     return "written"

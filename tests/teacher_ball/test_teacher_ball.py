@@ -315,3 +315,113 @@ def test_free_entry_directions_are_the_frobenius_weights():
     for e in range(jj.size):
         S += sigma[e] * tb._teacher_direction(k, e)
     assert abs(np.linalg.norm(S) ** 2 - float(np.sum(w * sigma**2))) < 1e-12
+
+
+# --------------------------------------------------------------------------- shells (Lemma A') and the joint rem_g
+
+
+STORED_K6 = CERTIFICATES / "teacher_ball" / "teacher-ball-k06.json"
+
+
+@pytest.fixture(scope="module")
+def shells_cert() -> dict:
+    """The stored k = 6 certificate, which needs its shells (Lemma A' of docs/teacher-ball.md)."""
+    import json
+
+    cert = json.loads(STORED_K6.read_text())
+    assert cert.get("shells", 1) > 1
+    return cert
+
+
+def test_stored_k6_certificate_is_proven_with_its_shells(shells_cert):
+    v = assert_proven(fresh(shells_cert))
+    assert v.bounds["hessian_min_eigenvalue_lower_bound"] > 0
+    assert v.bounds["distance_to_critical_point"] <= shells_cert["radius"]
+
+
+def test_rejects_the_shells_certificate_without_its_shells(shells_cert):
+    """Lemma A alone (one shell) does not prove this rho with this ball radius: the Hessian bound at the rim of
+    the y-ball is too small for g < mu r."""
+    c = fresh(shells_cert)
+    del c["shells"]
+    assert_rejected(c, "gradient bound")
+    c = fresh(shells_cert)
+    c["shells"] = 1
+    assert_rejected(c, "gradient bound")
+    c = fresh(shells_cert)
+    c["shells"] = 2
+    assert_rejected(c, "gradient bound")
+
+
+@pytest.mark.parametrize("value,words", [(0, ">= 1"), (-3, ">= 1"), (65, "<= 64"), (10**30, "<= 64"),
+                                         (12.0, "integer"), (1.5, "integer"), ("12", "integer"), (True, "integer"),
+                                         (None, "integer"), ([12], "integer")])
+def test_rejects_malformed_shells(shells_cert, value, words):
+    c = fresh(shells_cert)
+    c["shells"] = value
+    assert_rejected(c, "shells", words)
+
+
+def test_rejects_shells_with_a_larger_ball_or_a_smaller_radius(shells_cert):
+    c = fresh(shells_cert)
+    c["claim"]["rho"] = str(Fraction(shells_cert["claim"]["rho"]) * Fraction(6, 5))
+    assert_rejected(c)
+    c = fresh(shells_cert)
+    c["ball_radius"] = shells_cert["ball_radius"] * 2  # the rim shells lose positive definiteness
+    assert_rejected(c, "not positive")
+    c = fresh(shells_cert)
+    c["radius"] = shells_cert["radius"] / 10
+    assert_rejected(c, "distance")
+
+
+def test_shell_radii_increase_to_the_ball_radius_or_are_refused():
+    s = tb.shell_radii(3e-4, 12)
+    assert len(s) == 12 and s[-1] == 3e-4 and all(a < b for a, b in zip([0.0] + s[:-1], s))
+    assert tb.shell_radii(0.25, 1) == [0.25]
+    with pytest.raises(NotProven, match="strictly increasing"):
+        tb.shell_radii(5e-324, 2)
+
+
+def test_rejects_subnormal_ball_radius_with_shells_cleanly(shells_cert):
+    c = fresh(shells_cert)
+    c["ball_radius"] = 5e-324
+    assert_rejected(c)
+
+
+def test_joint_student_pair_bound_needs_both_orderings():
+    I, J = np.array([0, 1]), np.array([1, 2])
+    one = np.ones(2)
+    with pytest.raises(NotProven, match="both orderings"):
+        tb._student_pairs_joint(3, I, J, one, one, one, np.ones(3), 1.0)
+
+
+def test_third_order_gradient_remainder_bounds_sampled_remainders():
+    """rem_g (the smaller of the per-student and the joint bound) exceeds the Euclidean norm of the third-order
+    Taylor remainder of phi(sigma) = grad F_S(sigma)(x0 + J sigma) at sampled sigma on the sphere ||sigma||_W = rho
+    (the remainder from a degree-4 fit of phi(t sigma), t in {-1, -1/2, 0, 1/2, 1}: the cubic plus quartic part)."""
+    import json
+
+    k = 6
+    x0 = np.array(json.loads(STORED_K6.read_text())["point"])
+    cb = tb.centre_bounds(k, x0)
+    J, w = cb["J"], cb["w"]
+    jj, ll = free_entries(k)
+    rho = Fraction(25, 10000)
+    b = tb.region_bounds(cb, rho, 1e-12)
+
+    def phi(s):
+        S = np.eye(k)
+        S[jj, ll] += s
+        S[ll, jj] = S[jj, ll]
+        return L.gradient((x0 + (J @ s).reshape(k, k))[None], S)[0].ravel()
+
+    ts = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    A = np.vander(ts, 5, increasing=True)
+    rng = np.random.default_rng(3)
+    worst = 0.0
+    for _ in range(40):
+        s = rng.normal(size=len(w))
+        s *= float(rho) / np.sqrt((w * s * s).sum())
+        C = np.linalg.solve(A, np.array([phi(t * s) for t in ts]))
+        worst = max(worst, float(np.linalg.norm(C[3] + C[4])))
+    assert 0 < worst < b["rem_g"]

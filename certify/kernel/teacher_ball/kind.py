@@ -24,6 +24,8 @@ A_e^2 / w_e||^{1/2}; rem_H, rem_g are second- and third-order remainders from th
 (majorants.py), and L2 = max(0, -lambda_min(D^2 psi(0); W)) rho^2/2 + (third-order majorant)/6 for
 psi(sigma) = F_S(sigma)(x~(sigma)).  If g < mu r, loss_lo - g^2/(2 mu) > 0, M >= mu_M I > 0 on the hull box of the region, and
 ||J||_W rho + ||Q|| g/mu <= ``radius``, the claim holds (box argument in the y coordinates, every sigma).
+With ``shells`` = m > 1 (docs/teacher-ball.md, Lemma A' and the Theorem with shells) mu is computed for each
+y-ball radius s_j = j r / m, and g < sum_j (s_j - s_{j-1}) mu_j replaces g < mu r (mu -> min_j mu_j elsewhere).
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ from fractions import Fraction
 import numpy as np
 from flint import arb
 
-from ..box_argument import gradient_condition, loss_lower_bound
+from ..box_argument import loss_lower_bound
 from ..certificate import (CertificateError, as_rational, get_binary64, get_binary64_array, get_int, get_object,
                            rational_str, require)
 from ..contract import ClaimKind, Proven
@@ -46,6 +48,7 @@ from .linalg import add_up, frob, frob_interval, gemm, lam_max_upper, mul_up, sy
 from .majorants import pair_majorants
 
 MAX_K = 20
+MAX_SHELLS = 64
 MAX_RATIONAL_CHARS = 64
 DEFAULT_DELTA = Fraction(1, 100)
 
@@ -57,6 +60,7 @@ class TeacherBallClaim:
     point: np.ndarray  # (k, k)
     ball_radius: float
     radius: float
+    shells: int = 1  # m of the Theorem with shells (docs/teacher-ball.md); 1 = Lemma A
 
 
 def _frac_up(q: Fraction) -> float:
@@ -367,13 +371,19 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     tB = _up(_up(_up(_up(nPB * a0) * a0) * rho_up) + _up(_up(_up(QB.max(axis=1) * a0) * rho_up) * rho_up)
              + _up(_up(_up(RB.max(axis=1) * rho_up) * rho_up) * rho_up))
     r3 = _up(_up(tA * a0) + tB)
+    r3_t = _up(r3 / 6.0)  # the student-teacher part alone, per student (blocks i only)
+    rs_joint = 0.0
     if maj_s is not None:
         ai, aj = a0[q.I], a0[q.J]
         d2s = _up(_up(_up(Ps * ai) * ai) + _up(_up(_up(Qs * ai) * aj) + _up(_up(Rs * aj) * aj)))
         nrm = _up(np.sqrt(_up(_up(ai * ai) + _up(aj * aj))))
         r3 = _up(r3 + np.array([usum(_up(d2s * nrm)[q.I == i]) for i in range(n)]))
+        rs_joint = _student_pairs_joint(n, q.I, q.J, Ps, Qs, Rs, a0, mul_up(normJ_W, rho_up))
     r3 = _up(r3 / 6.0)
-    remg = float(_up(math.sqrt(usum(_up(r3 * r3)))))
+    remg_per = float(_up(math.sqrt(usum(_up(r3 * r3)))))
+    # docs/teacher-ball.md, "Sharper third-order gradient remainder": |R3| <= |R_T| + |R_S|
+    remg_joint = add_up(float(_up(math.sqrt(usum(_up(r3_t * r3_t))))), rs_joint)
+    remg = min(remg_per, remg_joint)
     # loss along the point map: psi(sigma) = F_S(sigma)(x~(sigma)) >= psi(0) + grad psi(0) sigma
     # + 1/2 min(0, lambda_min(D^2 psi(0); W)) rho^2 - (1/6) C3, where C3 bounds |D^3 psi| pair by pair:
     # |D^3 f[d, d, d]| = |d^T (Dh[d]) d| <= (max(d1 A, d1 A(v, w)) + d1 B)(a, b) (a^2 + b^2)
@@ -414,6 +424,33 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     return {"mu0": mu0, "Lambda1": Lam1, "c_x": cx, "Lambda_G": LamG, "rem_H": remH, "rem_g": remg,
             "g0": g0, "nK0": nK0, "normQ": normQ, "normJ_W": normJ_W, "mu": mu, "g": g, "mu_m": mu_m,
             "loss_lo": loss_lo, "loss_hi": loss_hi, "L2": L2}
+
+
+def _student_pairs_joint(n: int, I: np.ndarray, J: np.ndarray, P: np.ndarray, Qc: np.ndarray, R: np.ndarray,
+                         a: np.ndarray, A: float) -> float:
+    """An upper bound of |R_S|, the third-order remainder of the student-student pair terms of grad F along the
+    point map (docs/teacher-ball.md, "Sharper third-order gradient remainder"): (1/6) sqrt(m2) A^2 max_i C_i with
+    C_i = sum_{i' != i} c_ii', c_ii' = lambda_max([[P, Q/2], [Q/2, R]]) of the ordered pair's second-derivative
+    majorant of the pair Hessian (the smaller of the two orderings), m2 = min(A^2, the largest a_i^2 + a_i'^2),
+    where a_i >= |d_i| per student and A >= (sum_i |d_i|^2)^(1/2).  Inputs: the ordered pairs (I, J) and their
+    coefficient arrays P, Qc, R (nonnegative; upper bounds), a (n,) and A (nonnegative).  Every operation is
+    rounded up (all quantities nonnegative); NotProven (from usum) on a non-finite value."""
+    half_sum = _up(_up(P + R) / 2.0)
+    half_diff = np.abs(P - R) / 2.0  # exact unless subnormal: rounded up below
+    root = _up(np.sqrt(_up(_up(_up(half_diff) * _up(half_diff)) + _up(_up(Qc / 2.0) * _up(Qc / 2.0)))))
+    c = _up(half_sum + root)
+    Cm = np.zeros((n, n))
+    Cm[I, J] = c
+    have = np.zeros((n, n), dtype=bool)
+    have[I, J] = True
+    if not np.array_equal(have, have.T):  # every unordered pair must come in both orderings
+        raise NotProven("student pairs not in both orderings")
+    Csym = np.minimum(Cm, Cm.T)
+    Cmax = max(usum(Csym[i]) for i in range(n))
+    sq = np.sort(_up(a * a))[::-1]
+    pair_max = add_up(float(sq[0]), float(sq[1])) if n > 1 else float(sq[0])
+    m2 = min(mul_up(A, A), pair_max)
+    return float(_up(mul_up(float(_up(math.sqrt(m2))), A, A, Cmax) / 6.0))
 
 
 def _m_lower_bound(cb: dict, maj_t: dict, maj_s: dict | None, rad: np.ndarray, rho_up: float) -> float:
@@ -462,30 +499,51 @@ def ball_bounds(k: int, point: np.ndarray, rho: Fraction, r: float) -> dict:
 
 
 
+def shell_radii(r: float, m: int) -> list[float]:
+    """The radii s_1 < ... < s_m = r of the Theorem with shells (docs/teacher-ball.md): s_j = fl(r j / m) and s_m
+    = r exactly.  Any strictly increasing radii with s_m = r serve the Theorem (the check uses exactly these
+    binary64 numbers, in exact rational arithmetic); NotProven if rounding made them not strictly increasing."""
+    s = [float(r * j / m) for j in range(1, m)] + [float(r)]
+    if not all(a < b for a, b in zip([0.0] + s[:-1], s)):
+        raise NotProven("shell radii not strictly increasing (ball_radius too small for this many shells)")
+    return s
+
+
 def check_ball(c: TeacherBallClaim) -> dict:
-    """Decides the claim c by the Theorem of docs/teacher-ball.md.  ball_bounds proves (1) (pair_majorants and
-    region_bounds raise NotProven where a pair may be degenerate) and (5) (mu_M > 0 by Rump's test, else
-    NotProven); this function then decides (2) mu > 0, (3) g < mu r (gradient_condition, the product rounded
-    down), (4) loss_lo - g^2/(2 mu) > 0 (loss_lower_bound) and (6) ||J||_W rho + ||Q|| g/mu <= radius (rounded
-    up).  Returning means all six hold: the bounds of ball_bounds with ``loss_min`` (a lower bound of
-    F_S(x*_S) for every S in the ball) and ``distance`` (an upper bound of |x*_S - point|).  Raises NotProven
-    at the first condition that fails."""
-    b = ball_bounds(c.k, c.point, c.rho, c.ball_radius)
-    mu, g, r = b["mu"], b["g"], c.ball_radius
-    if not mu > 0:
-        raise NotProven(f"Hessian lower bound not positive on the region (mu0 {b['mu0']:.3g} - Lambda1 rho "
-                        f"{b['Lambda1'] * float(c.rho):.3g} - c_x r {b['c_x'] * r:.3g} - remainder {b['rem_H']:.3g}): "
-                        "rho or ball_radius too large")
-    if not gradient_condition(g, mu, r):
-        raise NotProven(f"gradient bound {g:.3e} over the teacher ball is not below mu*r = {mu * r:.3e} "
-                        "(rho too large for this ball_radius, or ball_radius too small)")
+    """Decides the claim c by the Theorem with shells of docs/teacher-ball.md (m = c.shells; m = 1 is the
+    Theorem with Lemma A).  The bounds are computed for the whole region Omega (y-ball radius r = ball_radius):
+    they prove (1) (pair_majorants and region_bounds raise NotProven where a pair may be degenerate) and (5)
+    (mu_M > 0 by Rump's test, else NotProven).  For each shell radius s_j (shell_radii) the Hessian bound mu_j
+    of region_bounds(rho, s_j) is taken; this function then decides (2') every mu_j > 0, (3) g < sum_j
+    (s_j - s_{j-1}) mu_j (exact rational arithmetic on the binary64 numbers), (4) loss_lo - g^2/(2 mu_*) > 0
+    with mu_* = min_j mu_j (loss_lower_bound) and (6) ||J||_W rho + ||Q|| min(r, g/mu_*) <= radius (rounded
+    up).  Returning means all hold: the bounds of the whole region with ``mu`` = mu_*, ``loss_min`` (a lower
+    bound of F_S(x*_S) for every S in the ball) and ``distance`` (an upper bound of |x*_S - point|).  Raises
+    NotProven at the first condition that fails."""
+    r = c.ball_radius
+    cb = centre_bounds(c.k, c.point)
+    b = region_bounds(cb, c.rho, r)
+    radii = shell_radii(r, c.shells)
+    mus = [region_bounds(cb, c.rho, s)["mu"] for s in radii[:-1]] + [b["mu"]]
+    j_bad = next((j for j, m in enumerate(mus) if not m > 0), None)
+    if j_bad is not None:
+        raise NotProven(f"Hessian lower bound not positive on the region of shell {j_bad + 1}/{c.shells} (mu0 "
+                        f"{b['mu0']:.3g} - Lambda1 rho {b['Lambda1'] * float(c.rho):.3g} - c_x r "
+                        f"{b['c_x'] * radii[j_bad]:.3g} - remainder at r {b['rem_H']:.3g}): rho or ball_radius too large")
+    mu, g = min(mus), b["g"]
+    if not (math.isfinite(g) and g >= 0):
+        raise NotProven("gradient bound not finite")
+    integral = sum((Fraction(s) - Fraction(s0)) * Fraction(m) for s0, s, m in zip([0.0] + radii[:-1], radii, mus))
+    if not Fraction(g) < integral:
+        raise NotProven(f"gradient bound {g:.3e} over the teacher ball is not below sum_j (s_j - s_j-1) mu_j = "
+                        f"{float(integral):.3e} (rho too large for this ball_radius, or ball_radius too small)")
     loss = loss_lower_bound(b["loss_lo"], g, mu)
     if not loss > 0:
         raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss:.3e})")
-    dist = add_up(mul_up(b["normJ_W"], _frac_up(c.rho)), mul_up(b["normQ"], float(_up(g / mu))))
+    dist = add_up(mul_up(b["normJ_W"], _frac_up(c.rho)), mul_up(b["normQ"], min(r, float(_up(g / mu)))))
     if not dist <= c.radius:
         raise NotProven(f"proven distance bound {dist:.3e} exceeds the claimed radius {c.radius!r}")
-    return dict(b, loss_min=loss, distance=dist)
+    return dict(b, mu=mu, shell_mu=mus, loss_min=loss, distance=dist)
 
 
 # ----------------------------------------------------------------------------- the kind
@@ -500,8 +558,8 @@ class TeacherBall(ClaimKind):
     trusted_modules = ("certify.kernel.teacher_ball.kind", "certify.kernel.teacher_ball.majorants",
                        "certify.kernel.teacher_ball.linalg")
     claim_fields = frozenset({"k", "rho"})
-    evidence_fields = frozenset({"point", "ball_radius", "radius"})
-    limits = {"k": MAX_K, "characters per rational": MAX_RATIONAL_CHARS}
+    evidence_fields = frozenset({"point", "ball_radius", "radius", "shells"})
+    limits = {"k": MAX_K, "characters per rational": MAX_RATIONAL_CHARS, "shells": MAX_SHELLS}
     max_file_bytes = 256 * 1024  # a k x k point, k <= 20, and three numbers: a few kB
     bounds = {
         "loss": "[lo, hi]: lo <= F_S(x*_S) <= hi for every S in the ball",
@@ -533,7 +591,8 @@ class TeacherBall(ClaimKind):
         """Validates the certificate before any arithmetic: claim.k an integer with 2 <= k <= MAX_K; claim.rho an
         exact rational (a JSON integer, or a string "p/q" of at most MAX_RATIONAL_CHARS characters) with
         0 < rho < 1; ``point`` a k x k array of finite binary64 numbers; finite binary64 ``ball_radius`` in
-        (0, 1/2] and ``radius`` in (0, 1].  Returns the TeacherBallClaim; CertificateError otherwise."""
+        (0, 1/2] and ``radius`` in (0, 1]; optional ``shells`` a JSON integer 1 <= m <= MAX_SHELLS (absent: 1).
+        Returns the TeacherBallClaim; CertificateError otherwise."""
         claim = get_object(cert, "claim")
         k = get_int(claim, "k", "claim", lo=2, hi=MAX_K)
         raw = require(claim, "rho", "claim")
@@ -547,7 +606,8 @@ class TeacherBall(ClaimKind):
         R = get_binary64(cert, "radius")
         if not (0.0 < r <= 0.5) or not (0.0 < R <= 1.0):
             raise CertificateError("need 0 < ball_radius <= 0.5 and 0 < radius <= 1")
-        return TeacherBallClaim(k, rho, point, r, R)
+        m = get_int(cert, "shells", lo=1, hi=MAX_SHELLS) if "shells" in cert else 1
+        return TeacherBallClaim(k, rho, point, r, R, m)
 
     def check(self, c: TeacherBallClaim) -> Proven:
         """Proves the claim c: check_ball (NotProven unless every condition of the Theorem holds), then the
@@ -574,7 +634,8 @@ class TeacherBall(ClaimKind):
         lines = [f"teacher ball: symmetric {c.k}x{c.k} S with ||S - I||_F <= rho = {rational_str(c.rho)} "
                  f"(~{float(c.rho):.6g}; contains ||S - I||_2 <= {float(c.rho) / math.sqrt(c.k):.6g}); n = k = {c.k}; "
                  f"every d >= k",
-                 f"ball_radius (y coordinates) {c.ball_radius!r}, radius {c.radius!r}", "point (rows w_i):"]
+                 f"ball_radius (y coordinates) {c.ball_radius!r}, radius {c.radius!r}, shells {c.shells}",
+                 "point (rows w_i):"]
         with np.printoptions(precision=6, suppress=True, linewidth=120):
             lines.append(str(c.point))
         return "\n".join(lines)
