@@ -89,7 +89,7 @@ class Interval:
     def point(x) -> "Interval":
         """The degenerate intervals [x, x] (NotProven if an entry is not finite).  Exact only for binary64
         x: anything else is silently rounded by numpy (see the constructor)."""
-        return Interval(x, x)
+        return Interval(x)  # hi is lo: __mul__ takes the two-product path
 
     @staticmethod
     def around(x, r) -> "Interval":
@@ -153,6 +153,9 @@ class Interval:
         """x * y: the minimum and maximum of the four endpoint products, outward rounded; NotProven on
         overflow."""
         o = Interval._coerce(other)
+        if o.lo is o.hi:  # point operand (a number or array coerced, or Interval.point): two products suffice
+            a, b = self.lo * o.lo, self.hi * o.lo
+            return Interval._make(_down(np.minimum(a, b)), _up(np.maximum(a, b)), "mul")
         p = (self.lo * o.lo, self.lo * o.hi, self.hi * o.lo, self.hi * o.hi)
         lo = np.minimum(np.minimum(p[0], p[1]), np.minimum(p[2], p[3]))
         hi = np.maximum(np.maximum(p[0], p[1]), np.maximum(p[2], p[3]))
