@@ -113,7 +113,7 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
     import matplotlib.pyplot as plt
 
     fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 8.5), sharex=True)
-    colors = ["C0", "C1", "C2", "C3", "C4"]
+    colors = [f"C{i}" for i in range(10)]
     for n, r in enumerate(rows):
         cert = {"claim": r["claim"], "cover": r["cover"], **r.get("evidence", {})}
         pr = r["pieces"]
