@@ -98,7 +98,7 @@ def load_average() -> str:
 
 
 def main() -> int:
-    order = list(FAMILIES)  # the families table's order: p = (k), (1, k - 1), (2, k - 2), ...
+    order = ["delta-s-k"] + [n for n in FAMILIES if n != "delta-s-k"]  # p = (k), (1, k - 1), (2, k - 2), ...
     files = sorted(STORE.glob("*.json"), key=lambda f: (order.index(fam_of(json.loads(
         f.read_text(encoding="utf-8"))["claim"]["blocks"])), f.name))
     rows, per_k, curves = [], {}, {}
