@@ -251,7 +251,8 @@ def page(rows: list[dict], agree_lines: list[str], load: str) -> str:
           "(data/sys2021-minima.json: Safran, Yehudai & Shamir, 500 runs for each k = 7 … 100) lists a class with "
           "the family's block sizes at the k shown, and one of them is the family's point (its compact values "
           "within 10⁻⁶ of the curve followed in floating point) at the k said; the certified transitions are below "
-          "all of them:", ""]
+          "every k at which the record has the family's point (a listed k below k\\* holds a class with the same "
+          "block sizes that is not the family's point):", ""]
     for r in rows:
         tr = r["claim"].get("transition")
         if tr:
