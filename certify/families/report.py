@@ -112,8 +112,10 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (a1, a2) = plt.subplots(2, 1, figsize=(8, 8.5), sharex=True)
-    colors = ["C0", "C1", "C2", "C3", "C4"]
+    many = len(rows) > 5  # legends beside the axes, one colour per family (20 distinct)
+    fig, (a1, a2) = plt.subplots(2, 1, figsize=(12.5, 9.5) if many else (8, 8.5), sharex=True)
+    tab = plt.get_cmap("tab20").colors
+    colors = list(tab[0::2]) + list(tab[1::2])
     for n, r in enumerate(rows):
         cert = {"claim": r["claim"], "cover": r["cover"], **r.get("evidence", {})}
         pr = r["pieces"]
@@ -154,14 +156,16 @@ def plot(rows: list[dict], out, per_k: dict | None = None, curves: dict | None =
                     color="k", ms=3.5)
     a1.set_xscale("log")
     a1.set_ylabel("proven k·F_k(W*_k)   (F_k for p = (k))")
-    a1.legend(fontsize=7, frameon=False, loc="lower right")
+    a1.legend(fontsize=7, frameon=False, **({"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if many
+                                               else {"loc": "lower right"}))
     a1.set_title("Symmetric families, proven for every k (cover in s = 1/√k, limit at s = 0)")
     a2.axhline(0.25 - 1 / (2 * PI), color="k", lw=0.5, ls=":")
     a2.set_ylabel("λ_min")
     a2.set_xlabel("k (log scale, drawn to 10¹²; the first piece of every cover reaches k = ∞)")
     a2.set_ylim(-0.012, 0.1)
     a2.axhline(0.0, color="k", lw=0.4)
-    a2.legend(fontsize=6.5, frameon=False, loc="lower right", ncol=2)
+    a2.legend(fontsize=6.5, frameon=False, ncol=2, **({"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if many
+                                                        else {"loc": "lower right"}))
     fig.tight_layout()
     from ..producer_cli import save_figure
 

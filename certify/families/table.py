@@ -97,3 +97,12 @@ FAMILIES = {
     "three-k-minus-3": Family("three-k-minus-3", ("3", "k-3"), "k",
                               (5.357049, 2.0, 1.922756, 4 / PI, 24 / PI, -12 / PI), "blocks p = (3, k − 3)", k_min=10, saddle_from=7.0),
 }
+# p = (a, k - a) for a = 4 ... 12 (12: the kernel's largest constant block), the same start with the a-dependent
+# entries 8a/pi, -4a/pi; k_min the least integer above the transition k* (floating point: 10.98, 12.57, 14.10,
+# 15.60, 17.07, 18.51, 19.93, 21.33, 22.71), saddle_from where the floating-point continuation still runs
+_NAMES = {4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+for _a, (_k_min, _saddle) in {4: (11, 8.0), 5: (13, 10.0), 6: (15, 11.0), 7: (16, 12.0), 8: (18, 14.0),
+                              9: (19, 16.0), 10: (20, 17.0), 11: (22, 18.0), 12: (23, 19.0)}.items():
+    _name = f"{_NAMES[_a]}-k-minus-{_a}"
+    FAMILIES[_name] = Family(_name, (str(_a), f"k-{_a}"), "k", (5.357049, 2.0, 1.922756, 4 / PI, 8 * _a / PI, -4 * _a / PI),
+                             f"blocks p = ({_a}, k − {_a})", k_min=_k_min, saddle_from=_saddle)

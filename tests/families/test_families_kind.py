@@ -241,3 +241,28 @@ def test_transition_above_k_min_rejected():
     cert = D.stored("delta-s-k")
     cert["claim"]["transition"]["k_star"] = [5.5, 6.5]
     assert_rejected(cert, "k_star[1] <= k_min")
+
+
+
+# ----------------------------------------------------------------------------- every stored certificate
+
+# Each stored certificate is checked whole by tests/core/test_contract.py (every file under certificates/ PROVEN);
+# here each one also gets two cheap tamperings of its own: its limit point moved (the Krawczyk test at s = 0 fails,
+# a third of a second, before any piece) and its transition claimed sharper than its pieces reach (refused before
+# any arithmetic).
+STORED = sorted(p.name[: -len("-every-k.json")] for p in D.STORE.glob("*-every-k.json"))
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_moved_limit_point_rejected(name):
+    cert = D.stored(name)
+    cert["limit"]["center"][0] += 1e-3
+    assert_rejected(cert, "s = 0")
+
+
+@pytest.mark.parametrize("name", STORED)
+def test_stored_k_star_claimed_sharper_than_proven_rejected(name):
+    cert = D.stored(name)
+    lo, hi = cert["claim"]["transition"]["k_star"]
+    cert["claim"]["transition"]["k_star"] = [lo, lo + (hi - lo) / 4]
+    assert_rejected(cert, "do not reach k_star")
