@@ -31,6 +31,7 @@ from certify.families.table import FAMILIES  # noqa: E402
 from certify.kernel.checking import check_file  # noqa: E402
 
 STORE = ROOT / "certificates" / "families"
+EXTENDED = ROOT / "certificates-extended" / "families"  # p = (a, k - a), a = 5..12: checked by the slow suite
 PER_K = ROOT / "certificates" / "spurious_symmetric" / "families"
 OUT_MD = ROOT / "docs" / "results" / "families-every-k.md"
 OUT_PNG = ROOT / "docs" / "results" / "families-every-k.png"
@@ -99,7 +100,7 @@ def load_average() -> str:
 
 def main() -> int:
     order = ["delta-s-k"] + [n for n in FAMILIES if n != "delta-s-k"]  # p = (k), (1, k - 1), (2, k - 2), ...
-    files = sorted(STORE.glob("*.json"), key=lambda f: (order.index(fam_of(json.loads(
+    files = sorted([*STORE.glob("*.json"), *EXTENDED.glob("*.json")], key=lambda f: (order.index(fam_of(json.loads(
         f.read_text(encoding="utf-8"))["claim"]["blocks"])), f.name))
     rows, per_k, curves = [], {}, {}
     agree_lines = []
@@ -163,9 +164,14 @@ def page(rows: list[dict], agree_lines: list[str], load: str) -> str:
         f"Produced by `certify families prove --family NAME --out certificates/families/NAME-every-k.json`; this page "
         f"by `python benchmarks/families_every_k_page.py` (commit {commit}; load average {load} while checking).",
         "",
-        "| family | integer range | pieces (minimum / follow / saddle) | last piece to k = ∞ | check time | "
+        "Files under `certificates/families/` belong to the store that every test run and `certify check "
+        "certificates` decide (about 20 s for the whole store); those under `certificates-extended/families/` "
+        "(p = (a, k − a), a = 5 … 12, about 6 s of checking each) are checked by the slow suite (`pytest -m slow`) "
+        "and by `certify check --manifest certificates-extended/MANIFEST.json`.",
+        "",
+        "| family | stored in | integer range | pieces (minimum / follow / saddle) | last piece to k = ∞ | check time | "
         "lim k·F (or F) | width | lim λ_min(H) | width | k\\* | width |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         c, b, cov = r["claim"], r["bounds"], r["cover"]
@@ -178,7 +184,8 @@ def page(rows: list[dict], agree_lines: list[str], load: str) -> str:
         tr = c.get("transition")
         kst = f"[{tr['k_star'][0]:.11f}, {tr['k_star'][1]:.11f}]" if tr else "—"
         kw = f"{tr['k_star'][1] - tr['k_star'][0]:.1e}" if tr else "—"
-        L.append(f"| p = ({', '.join(c['blocks'])}) | {rng} | {len(nat)} ({nat.count('minimum')} / "
+        where = r["path"].split("/")[0] + "/"
+        L.append(f"| p = ({', '.join(c['blocks'])}) | `{where}` | {rng} | {len(nat)} ({nat.count('minimum')} / "
                  f"{nat.count('follow')} / {nat.count('saddle')}) | k ≥ {_k_of(bp[1])} | {r['seconds']:.2f} s | "
                  f"[{lo:.12f}, {hi:.12f}] | {hi - lo:.1e} | [{hlo:.11f}, {hhi:.11f}] | {hhi - hlo:.1e} | {kst} | {kw} |")
     L += ["", "All certificates: " + ("PROVEN." if all(r["proven"] for r in rows) else "NOT all proven!"), ""]

@@ -2,7 +2,8 @@
 
 * ``finite()``: Delta S_k for 12 <= k <= 400 (a few pieces, checked in well under a second);
 * ``tail()``: Delta S_{k-1} for every k >= 10 000, with the limits at s = 0 (two or three pieces);
-* ``stored(name)``: a stored certificate of certificates/families/ (skipped if absent).
+* ``stored(name)``: a stored certificate of certificates/families/ or certificates-extended/families/ (skipped if
+  absent).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from certify.families.prove import KIND, produce
 from certify.publishing import build_certificate
 
 STORE = REPO / "certificates" / "families"
+EXTENDED = REPO / "certificates-extended" / "families"  # checked whole by the slow suite (pytest -m slow)
 
 
 def _quiet(*args, **kwargs) -> None:
@@ -39,6 +41,8 @@ def stored(name: str) -> dict:
     import json
 
     path = STORE / f"{name}-every-k.json"
+    if not path.is_file():
+        path = EXTENDED / f"{name}-every-k.json"
     if not path.is_file():
         pytest.skip(f"no stored certificate {path.name}")
     return json.loads(path.read_text(encoding="utf-8"))

@@ -250,7 +250,36 @@ def test_transition_above_k_min_rejected():
 # here each one also gets two cheap tamperings of its own: its limit point moved (the Krawczyk test at s = 0 fails,
 # a third of a second, before any piece) and its transition claimed sharper than its pieces reach (refused before
 # any arithmetic).
-STORED = sorted(p.name[: -len("-every-k.json")] for p in D.STORE.glob("*-every-k.json"))
+STORED = sorted(p.name[: -len("-every-k.json")] for folder in (D.STORE, D.EXTENDED) for p in folder.glob("*-every-k.json"))
+EXTENDED = sorted(D.EXTENDED.glob("*-every-k.json"))
+
+
+def test_the_stores_hold_what_the_docs_say():
+    # the quick store keeps the whole-store check near 20 s; the rest of p = (a, k - a) lives in the extended store
+    assert {p.name for p in D.STORE.glob("*.json")} >= {"delta-s-k-every-k.json", "four-k-minus-4-every-k.json"}
+    assert len(EXTENDED) == 8
+
+
+def test_extended_manifest_lists_exactly_the_extended_files():
+    # hashes only (cheap): a changed, added or deleted file of the extended store fails the default suite;
+    # the checks themselves run in the slow suite below (and `certify check --manifest` on that manifest)
+    from certify.manifest import load_manifest, plan, sha256_file
+
+    manifest = load_manifest(D.EXTENDED.parent / "MANIFEST.json")
+    files, missing = plan(manifest)
+    assert not missing
+    assert {f.resolve() for f in files} == {(manifest.root / rel).resolve() for rel in manifest.entries}
+    for rel, entry in manifest.entries.items():
+        assert sha256_file(manifest.root / rel) == entry.sha256, rel
+        assert entry.verdict == "PROVEN"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", EXTENDED, ids=lambda p: p.name)
+def test_extended_certificate_proven(path):
+    # tests/core/test_contract.py and the plugin check every file under certificates/; the extended store
+    # (certificates-extended/, about 6 s of checking per file) is checked here, in the slow suite
+    assert_proven(json.loads(path.read_text(encoding="utf-8")))
 
 
 @pytest.mark.parametrize("name", STORED)
