@@ -36,7 +36,7 @@ from functools import lru_cache
 import numpy as np
 from flint import arb, ctx
 
-from ..interval import Interval, NotProven
+from ..interval import Interval, NotProven, arb_lower, arb_upper
 
 ZERO = 1 << 16  # valuations >= ZERO mark exact zeros
 _BIG = 1 << 20  # the valuation given to an exact zero
@@ -494,6 +494,13 @@ def _power_up(y: np.ndarray, n: int) -> np.ndarray:
     return acc
 
 
+def _arb_binary64(r: arb) -> tuple[float, float]:
+    """Binary64 bounds (lo, hi) of the arb ball r (interval.arb_lower/arb_upper); NotProven if r is not finite."""
+    if not r.is_finite():
+        raise NotProven("special function: arb enclosure is not finite")
+    return arb_lower(r), arb_upper(r)
+
+
 def _arb_bounds(values: np.ndarray, f) -> tuple[np.ndarray, np.ndarray]:
     """Binary64 bounds of f(y) (an arb function) at each point y of values (128-bit balls)."""
     lo = np.empty(values.shape)
@@ -502,103 +509,19 @@ def _arb_bounds(values: np.ndarray, f) -> tuple[np.ndarray, np.ndarray]:
     ctx.prec = 128
     try:
         for t, y in enumerate(values.ravel()):
-            r = f(arb(float(y)))
-            if not r.is_finite():
-                raise NotProven("special function: arb enclosure is not finite")
-            a, b = float(r.lower()), float(r.upper())  # rounded to nearest: move one ulp out if inexact
-            lo.reshape(-1)[t] = a if arb(a) <= r.lower() else float(_down(a))
-            hi.reshape(-1)[t] = b if arb(b) >= r.upper() else float(_up(b))
+            lo.reshape(-1)[t], hi.reshape(-1)[t] = _arb_binary64(f(arb(float(y))))
     finally:
         ctx.prec = old
     return lo, hi
 
 
-def _point_asin_over(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of asin(sqrt(y))/sqrt(y) at points 0 <= y < 1."""
-    lo = np.empty(y.shape)
-    hi = np.empty(y.shape)
-    small = y <= _SERIES_MAX
-    if np.any(small):
-        ys = y[small]
-        T = _terms(ys)
-        s = _horner(ys, "asin_over", T)
-        # tail: a_n <= 1 decreasing, sum_{n >= T} a_n y^n <= y^T / (1 - y) <= (4/3) y^T
-        tail = _up(_up(_power_up(ys, T) * (4.0 / 3.0)) + 2.0**-1070)
-        lo[small] = s.lo
-        hi[small] = _up(s.hi + tail)
-    big = ~small
-    if np.any(big):
-        a, b = _arb_bounds(y[big], lambda z: z.sqrt().asin() / z.sqrt())
-        lo[big], hi[big] = a, b
-    return lo, hi
-
-
-def _point_omega(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of (sqrt(y) - atan(sqrt(y))) / y^(3/2) at points y >= 0."""
-    lo = np.empty(y.shape)
-    hi = np.empty(y.shape)
-    small = y <= _SERIES_MAX
-    if np.any(small):
-        ys = y[small]
-        T = _terms(ys)
-        s = _horner(ys, "omega", T)
-        # alternating series with terms y^n/(2n+3) decreasing in n: |remainder| <= y^T / (2T + 3) <= y^T
-        tail = _up(_power_up(ys, T) + 2.0**-1070)
-        lo[small] = _down(s.lo - tail)
-        hi[small] = _up(s.hi + tail)
-    big = ~small
-    if np.any(big):
-        a, b = _arb_bounds(y[big], lambda z: (z.sqrt() - z.sqrt().atan()) / (z * z.sqrt()))
-        lo[big], hi[big] = a, b
-    return lo, hi
-
-
-def _point_asin_over_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of the derivative g'(y) = (1/sqrt(1 - y) - g(y)) / (2y) of asin_over, at points 0 <= y < 1."""
-    lo = np.empty(y.shape)
-    hi = np.empty(y.shape)
-    small = y <= _SERIES_MAX
-    if np.any(small):
-        ys = y[small]
-        T = _terms(ys)
-        s = _horner(ys, "asin_over'", T)
-        # tail: n a_n <= 1/2, sum_{n > T} n a_n y^(n-1) <= y^T / (2 (1 - y)) <= (2/3) y^T
-        tail = _up(_up(_power_up(ys, T) * (2.0 / 3.0)) + 2.0**-1070)
-        lo[small] = s.lo
-        hi[small] = _up(s.hi + tail)
-    big = ~small
-    if np.any(big):
-        a, b = _arb_bounds(y[big], lambda z: ((1 - z).rsqrt() - z.sqrt().asin() / z.sqrt()) / (2 * z))
-        lo[big], hi[big] = a, b
-    return lo, hi
-
-
-def _point_omega_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of omega'(y) = (xi^3/(1 + xi^2) - 3 (xi - atan xi)) / (2 xi^5), xi = sqrt(y), at points y >= 0."""
-    lo = np.empty(y.shape)
-    hi = np.empty(y.shape)
-    small = y <= _SERIES_MAX
-    if np.any(small):
-        ys = y[small]
-        T = _terms(ys)
-        s = _horner(ys, "omega'", T)
-        # alternating, terms (n+1) y^n / (2n+5) decreasing for y <= 1/4: |remainder| <= y^T
-        tail = _up(_power_up(ys, T) + 2.0**-1070)
-        lo[small] = _down(s.lo - tail)
-        hi[small] = _up(s.hi + tail)
-    big = ~small
-    if np.any(big):
-        def f(z):
-            """omega' at the arb ball z (closed form)."""
-            xi = z.sqrt()
-            return (xi * z / (1 + z) - 3 * (xi - xi.atan())) / (2 * z * z * xi)
-        a, b = _arb_bounds(y[big], f)
-        lo[big], hi[big] = a, b
-    return lo, hi
-
-
-def _point_second(y: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of the second derivative of asin_over or omega at points y >= 0 (y < 1 for asin_over)."""
+def _point_series(y: np.ndarray, name: str, factor, alternating: bool, closed) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds (lo, hi) at points y of the function whose Taylor coefficients _horner evaluates as ``name``.
+    For y <= _SERIES_MAX: T = _terms(y) terms enclosed by _horner, and the remainder bounded by
+    tail = factor(T) * y^T + 2^-1070 (factor(T) None: y^T + 2^-1070), rounded up; the caller proves that
+    bound (its comment).  ``alternating``: |remainder| <= tail, so [s.lo - tail, s.hi + tail]; otherwise the
+    remainder is a sum of nonnegative terms in [0, tail], so [s.lo, s.hi + tail].  For larger y:
+    ``closed(values)`` (arb closed forms, 128 bits)."""
     lo = np.empty(y.shape)
     hi = np.empty(y.shape)
     small = y <= _SERIES_MAX
@@ -606,21 +529,58 @@ def _point_second(y: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
         ys = y[small]
         T = _terms(ys)
         s = _horner(ys, name, T)
-        if name == "asin_over2":
-            # n (n-1) a_n <= n^2 (a_n <= 1) and n^2 y^(n-2) decreases by a factor <= 0.27 for y <= 1/4, n >= T + 2:
-            # remainder <= 1.37 (T + 2)^2 y^T
-            tail = _up(_up(_power_up(ys, T) * _up(1.37 * (T + 2) ** 2)) + 2.0**-1070)
-            lo[small] = s.lo
-            hi[small] = _up(s.hi + tail)
-        else:
-            # alternating, terms (n+2)(n+1) y^n / (2n+7) decreasing for y <= 1/4: |remainder| <= (T + 2) y^T
-            tail = _up(_up(_power_up(ys, T) * float(T + 2)) + 2.0**-1070)
-            lo[small] = _down(s.lo - tail)
-            hi[small] = _up(s.hi + tail)
+        power, f = _power_up(ys, T), factor(T)
+        tail = _up((power if f is None else _up(power * f)) + 2.0**-1070)
+        lo[small] = _down(s.lo - tail) if alternating else s.lo
+        hi[small] = _up(s.hi + tail)
     big = ~small
     if np.any(big):
-        lo[big], hi[big] = _arb_series_second(y[big], name)
+        lo[big], hi[big] = closed(y[big])
     return lo, hi
+
+
+def _point_asin_over(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of asin(sqrt(y))/sqrt(y) at points 0 <= y < 1."""
+    # tail: a_n <= 1 decreasing, sum_{n >= T} a_n y^n <= y^T / (1 - y) <= (4/3) y^T
+    return _point_series(y, "asin_over", lambda T: 4.0 / 3.0, False,
+                         lambda v: _arb_bounds(v, lambda z: z.sqrt().asin() / z.sqrt()))
+
+
+def _point_omega(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of (sqrt(y) - atan(sqrt(y))) / y^(3/2) at points y >= 0."""
+    # alternating series with terms y^n/(2n+3) decreasing in n: |remainder| <= y^T / (2T + 3) <= y^T
+    return _point_series(y, "omega", lambda T: None, True,
+                         lambda v: _arb_bounds(v, lambda z: (z.sqrt() - z.sqrt().atan()) / (z * z.sqrt())))
+
+
+def _point_asin_over_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the derivative g'(y) = (1/sqrt(1 - y) - g(y)) / (2y) of asin_over, at points 0 <= y < 1."""
+    # tail: n a_n <= 1/2, sum_{n > T} n a_n y^(n-1) <= y^T / (2 (1 - y)) <= (2/3) y^T
+    return _point_series(y, "asin_over'", lambda T: 2.0 / 3.0, False, lambda v: _arb_bounds(
+        v, lambda z: ((1 - z).rsqrt() - z.sqrt().asin() / z.sqrt()) / (2 * z)))
+
+
+def _omega_prime_closed(z: arb) -> arb:
+    """omega' at the arb ball z (closed form): (xi^3/(1 + xi^2) - 3 (xi - atan xi)) / (2 xi^5), xi = sqrt(z)."""
+    xi = z.sqrt()
+    return (xi * z / (1 + z) - 3 * (xi - xi.atan())) / (2 * z * z * xi)
+
+
+def _point_omega_prime(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of omega'(y) = (xi^3/(1 + xi^2) - 3 (xi - atan xi)) / (2 xi^5), xi = sqrt(y), at points y >= 0."""
+    # alternating, terms (n+1) y^n / (2n+5) decreasing for y <= 1/4: |remainder| <= y^T
+    return _point_series(y, "omega'", lambda T: None, True, lambda v: _arb_bounds(v, _omega_prime_closed))
+
+
+def _point_second(y: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of the second derivative of asin_over or omega at points y >= 0 (y < 1 for asin_over)."""
+    closed = lambda v: _arb_series_second(v, name)  # noqa: E731
+    if name == "asin_over2":
+        # n (n-1) a_n <= n^2 (a_n <= 1) and n^2 y^(n-2) decreases by a factor <= 0.27 for y <= 1/4, n >= T + 2:
+        # remainder <= 1.37 (T + 2)^2 y^T
+        return _point_series(y, name, lambda T: _up(1.37 * (T + 2) ** 2), False, closed)
+    # alternating, terms (n+2)(n+1) y^n / (2n+7) decreasing for y <= 1/4: |remainder| <= (T + 2) y^T
+    return _point_series(y, name, lambda T: float(T + 2), True, closed)
 
 
 def _arb_series_second(values: np.ndarray, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -636,12 +596,7 @@ def _arb_series_second(values: np.ndarray, name: str) -> tuple[np.ndarray, np.nd
             x = arb_series([arb(float(y)), 1], prec=3)
             r = x.sqrt()
             f = r.asin() / r if name == "asin_over2" else (r - r.atan()) / (x * r)
-            c = 2 * f.coeffs()[2]
-            if not c.is_finite():
-                raise NotProven("special function: arb enclosure is not finite")
-            a, b = float(c.lower()), float(c.upper())
-            lo.reshape(-1)[t] = a if arb(a) <= c.lower() else float(_down(a))
-            hi.reshape(-1)[t] = b if arb(b) >= c.upper() else float(_up(b))
+            lo.reshape(-1)[t], hi.reshape(-1)[t] = _arb_binary64(2 * f.coeffs()[2])
     finally:
         ctx.prec = old
     return lo, hi
