@@ -148,3 +148,29 @@ def summary_status(written: int, skipped: int, failed: int, wanted: str, out) ->
     if not (written or skipped):
         print(f"nothing produced: no {wanted}")
     return EXIT_INCOMPLETE if failed or not (written or skipped) else EXIT_OK
+
+
+def minima_folder(text: str) -> Path:
+    """The ``--minima`` folder (the S = I spurious-minimum certificates a teacher-set producer starts from);
+    a usage error, before any work, when it is not a folder."""
+    path = Path(text)
+    if not path.is_dir():
+        raise user_error(f"--minima {text}: no such folder (the S = I spurious-minimum certificates to "
+                         "start from, e.g. certificates/spurious_minima)")
+    return path
+
+
+def prove_each_k(ks, prove_one, out, errors: tuple) -> int:
+    """Run ``prove_one(k)`` ("written" or "exists") for each k; an exception of ``errors`` is printed as
+    "k=K: not certified: ..." and counted as failed.  Returns summary_status's exit status."""
+    written = kept = failed = 0
+    for k in ks:
+        try:
+            outcome = prove_one(k)
+        except errors as exc:
+            print(f"k={k}: not certified: {exc}")
+            failed += 1
+            continue
+        written += outcome == "written"
+        kept += outcome == "exists"
+    return summary_status(written, kept, failed, "certificate", out)

@@ -9,8 +9,8 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-from ..producer_cli import (add_out, out_folder, output_file, parse_k_list, save_figure, summary_status,
-                            user_error, write_text_file)
+from ..producer_cli import (add_out, minima_folder, out_folder, output_file, parse_k_list, prove_each_k,
+                            save_figure, user_error, write_text_file)
 
 
 def _cmd_prove(args) -> int:
@@ -20,22 +20,10 @@ def _cmd_prove(args) -> int:
     from .prove import prove_and_write
 
     out = out_folder(args.out)
-    minima = Path(args.minima)
-    if not minima.is_dir():
-        raise user_error(f"--minima {args.minima}: no such folder (the S = I spurious-minimum certificates to "
-                         "start from, e.g. certificates/spurious_minima)")
+    minima = minima_folder(args.minima)
     ks = parse_k_list(args.k, 2, MAX_K)
-    written = kept = failed = 0
-    for k in ks:
-        try:
-            outcome = prove_and_write(k, out, minima, overwrite=args.overwrite)
-        except (NotProven, FileNotFoundError, PublishError) as exc:
-            print(f"k={k}: not certified: {exc}")
-            failed += 1
-            continue
-        written += outcome == "written"
-        kept += outcome == "exists"
-    return summary_status(written, kept, failed, "certificate", out)
+    return prove_each_k(ks, lambda k: prove_and_write(k, out, minima, overwrite=args.overwrite),
+                        out, (NotProven, FileNotFoundError, PublishError))
 
 
 def rows(paths, kind_name: str) -> list[dict]:

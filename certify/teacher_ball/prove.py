@@ -16,6 +16,7 @@ import numpy as np
 
 from ..kernel.certificate import NotProven, rational_str
 from ..kernel.teacher_ball.kind import KIND, MAX_SHELLS, centre_bounds, region_bounds, shell_radii
+from ..teacher_box.prove import largest_proven_rho
 
 def identity_point(k: int, minima: Path) -> np.ndarray:
     """The lowest-loss S = I spurious-minimum certificate for k in the folder ``minima``, Newton-polished."""
@@ -26,12 +27,6 @@ def identity_point(k: int, minima: Path) -> np.ndarray:
     with np.errstate(all="ignore"):
         W, g = newton_polish(x[None].copy(), np.eye(k), 40)
     return W[0] if g[0] < 1e-12 else x
-
-
-def two_digits_down(x: float) -> Fraction:
-    """The largest m / 10^q <= x with 10 <= m <= 99."""
-    q = -math.floor(math.log10(x)) + 1
-    return Fraction(math.floor(x * 10**q), 10**q)
 
 
 def choose_radius(cb: dict, rho: Fraction):
@@ -108,30 +103,8 @@ def search_rho(k: int, minima: Path, lo: float = 1e-4, hi: float = 0.2, steps: i
             got = None if one is None else (one[0], 1, one[1])
         return got
 
-    best = None
-    a, b = lo, hi
-    first = two_digits_down(a)
-    got = choose(cb, first)
-    if got is None:
-        raise NotProven(f"k={k}: not even rho = {rational_str(first)} proven")
-    best = (first, *got)
-    for _ in range(steps):
-        m = math.sqrt(a * b)
-        rho = two_digits_down(m)
-        if rho <= best[0]:
-            a = m
-            continue
-        got = choose(cb, rho)
-        if got is not None:
-            best = (rho, *got)
-            a = float(rho)
-        else:
-            b = float(rho)
-        if log:
-            log(f"  k={k}: rho_F = {float(rho):.3g} {'proven' if got else 'failed'}")
-        if b / a < 1.05:
-            break
-    rho, r, m, bounds = best
+    rho, (r, m, bounds) = largest_proven_rho(k, lo, hi, steps, 1.05, lambda rho: choose(cb, rho), log,
+                                             f"k={k}: rho_F = ")
     return x0, rho, r, m, bounds
 
 

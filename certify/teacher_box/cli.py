@@ -6,7 +6,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from ..producer_cli import add_out, out_folder, output_file, parse_k_list, save_figure, summary_status, user_error
+from ..producer_cli import (add_out, minima_folder, out_folder, output_file, parse_k_list, prove_each_k,
+                            save_figure, user_error)
 
 
 def _cmd_prove(args) -> int:
@@ -16,24 +17,12 @@ def _cmd_prove(args) -> int:
     from .prove import prove_and_write
 
     out = out_folder(args.out)
-    minima = Path(args.minima)
-    if not minima.is_dir():
-        raise user_error(f"--minima {args.minima}: no such folder (the S = I spurious-minimum certificates to "
-                         "start from, e.g. certificates/spurious_minima)")
+    minima = minima_folder(args.minima)
     ks = parse_k_list(args.k, 2, MAX_K)
     if not 0 <= args.split <= 10:
         raise user_error("--split must be between 0 and 10 (2^split sub-boxes)")
-    written = kept = failed = 0
-    for k in ks:
-        try:
-            outcome = prove_and_write(k, out, minima, j=args.split, overwrite=args.overwrite)
-        except (NotProven, FileNotFoundError, PublishError) as exc:
-            print(f"k={k}: not certified: {exc}")
-            failed += 1
-            continue
-        written += outcome == "written"
-        kept += outcome == "exists"
-    return summary_status(written, kept, failed, "certificate", out)
+    return prove_each_k(ks, lambda k: prove_and_write(k, out, minima, j=args.split, overwrite=args.overwrite),
+                        out, (NotProven, FileNotFoundError, PublishError))
 
 
 def _cmd_corollary(args) -> int:

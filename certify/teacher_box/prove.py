@@ -114,36 +114,43 @@ def two_digits_down(x: float) -> Fraction:
     return Fraction(m, 10**q)
 
 
-def search_rho(k: int, minima: Path, j: int = 0, lo: float = 1e-8, hi: float = 1e-2, steps: int = 10,
-               log=print):
-    """Bisection (in log scale) on rho, from the lowest-loss S = I certificate for k in ``minima``;
-    returns (rho, sub_boxes) for the largest rho proven."""
-    x0 = identity_point(k, Path(minima))
-    best = None
-    a = lo
-    r0 = two_digits_down(a)
-    sbs = prove_rho(k, r0, j, x0)
-    if sbs is None:
-        raise NotProven(f"k={k}: not even rho = {rational_str(r0)} proven")
-    best = (r0, sbs)
-    b = hi
+def largest_proven_rho(k: int, lo: float, hi: float, steps: int, stop_ratio: float, prove, log, label: str):
+    """Bisection in log scale on rho (two significant digits, two_digits_down) between lo and hi: ``prove(rho)``
+    returns a result or None (not proven).  Returns (rho, result) for the largest rho proven; NotProven if
+    not even two_digits_down(lo) is.  Stops after ``steps`` trials or when hi/lo < stop_ratio; each trial is
+    logged as "  {label}{rho} proven|failed" when ``log``."""
+    a, b = lo, hi
+    first = two_digits_down(a)
+    got = prove(first)
+    if got is None:
+        raise NotProven(f"k={k}: not even rho = {rational_str(first)} proven")
+    best = (first, got)
     for _ in range(steps):
         m = math.sqrt(a * b)
         rho = two_digits_down(m)
         if rho <= best[0]:
             a = m
             continue
-        sbs = prove_rho(k, rho, j, x0)
-        if sbs is not None:
-            best = (rho, sbs)
+        got = prove(rho)
+        if got is not None:
+            best = (rho, got)
             a = float(rho)
         else:
             b = float(rho)
         if log:
-            log(f"  k={k} 2^{j} sub-boxes: rho={float(rho):.3g} {'proven' if sbs else 'failed'}")
-        if b / a < 1.1:
+            log(f"  {label}{float(rho):.3g} {'proven' if got else 'failed'}")
+        if b / a < stop_ratio:
             break
     return best
+
+
+def search_rho(k: int, minima: Path, j: int = 0, lo: float = 1e-8, hi: float = 1e-2, steps: int = 10,
+               log=print):
+    """Bisection (in log scale) on rho, from the lowest-loss S = I certificate for k in ``minima``;
+    returns (rho, sub_boxes) for the largest rho proven."""
+    x0 = identity_point(k, Path(minima))
+    return largest_proven_rho(k, lo, hi, steps, 1.1, lambda rho: prove_rho(k, rho, j, x0), log,
+                              f"k={k} 2^{j} sub-boxes: rho=")
 
 
 def build(k: int, rho: Fraction, sub_boxes, provenance: dict | None = None) -> dict:
