@@ -12,7 +12,7 @@ import json
 import math
 from pathlib import Path
 
-from ..producer_cli import output_file, summary_status, user_error
+from ..producer_cli import add_out, output_file, summary_status, user_error
 
 
 def _family(name: str):
@@ -143,8 +143,7 @@ def register(verbs) -> None:
     p.add_argument("--k-max", default=None, help="largest k claimed, or 'infinity' (default)")
     p.add_argument("--no-transition", action="store_true", help="do not prove the saddle-to-minimum transition")
     p.add_argument("--saddle-from", type=float, default=None, help="where the saddle side starts (real k)")
-    p.add_argument("--out", required=True, metavar="FILE", help="certificate file to write")
-    p.add_argument("--overwrite", action="store_true", help="replace an existing file")
+    add_out(p, "certificate", file=True)
     p.set_defaults(func=_cmd_prove)
 
     p = verbs.add_parser("search", help="follow a family in floating point and print a table (writes nothing)",

@@ -18,14 +18,10 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+from ..producer_cli import add_out, out_folder, summary_status, user_error
+
 CONSTRUCTIONS = ("max", "min", "median", "max5-two-hidden", "deep", "deep-box", "approx-max", "approx-max-within",
                  "regions", "pieces")
-
-
-def _err(msg: str):
-    from ..cli import UserError
-
-    return UserError(msg)
 
 
 def parse_range(text: str) -> list[int]:
@@ -39,9 +35,9 @@ def parse_range(text: str) -> list[int]:
             else:
                 out.add(int(part))
     except ValueError:
-        raise _err(f"--d: expected a range such as 2-32 or 3,5,7, got {text!r}") from None
+        raise user_error(f"--d: expected a range such as 2-32 or 3,5,7, got {text!r}") from None
     if not out or min(out) < 1 or max(out) > 64:
-        raise _err("--d: dimensions must be between 1 and 64")
+        raise user_error("--d: dimensions must be between 1 and 64")
     return sorted(out)
 
 
@@ -57,13 +53,13 @@ def parse_domain(text: str, d: int):
             parts = [p.split(",") for p in text[4:].split(";")]
             bounds = [(Fraction(a), Fraction(b)) for a, b in parts]
         except ValueError:
-            raise _err(f"--domain: expected box:LO,HI or box:LO1,HI1;LO2,HI2;..., got {text!r}") from None
+            raise user_error(f"--domain: expected box:LO,HI or box:LO1,HI1;LO2,HI2;..., got {text!r}") from None
         if len(bounds) == 1:
             bounds = bounds * d
         if len(bounds) != d or any(not lo < hi for lo, hi in bounds):
-            raise _err(f"--domain: need {d} intervals with LO < HI")
+            raise user_error(f"--domain: need {d} intervals with LO < HI")
         return make_domain("box", d, bounds)
-    raise _err(f"--domain: expected all, unit or box:LO,HI, got {text!r}")
+    raise user_error(f"--domain: expected all, unit or box:LO,HI, got {text!r}")
 
 
 def parse_property(text: str) -> dict:
@@ -73,15 +69,15 @@ def parse_property(text: str) -> dict:
         try:
             e = Fraction(text[7:])
         except ValueError:
-            raise _err(f"--property within:EPS needs a rational EPS, got {text!r}") from None
+            raise user_error(f"--property within:EPS needs a rational EPS, got {text!r}") from None
         if e < 0:
-            raise _err("--property within:EPS needs EPS >= 0")
+            raise user_error("--property within:EPS needs EPS >= 0")
         return {"type": "within", "epsilon": f"{e.numerator}/{e.denominator}" if e.denominator != 1 else e.numerator}
     if text == "l2":
         return {"type": "l2_error", "value": 0}
     if text in ("regions", "pieces"):
         return {"type": "regions", "notion": "activation" if text == "regions" else "affine_pieces", "count": 0}
-    raise _err(f"--property: expected equals, within:EPS, l2, regions or pieces, got {text!r}")
+    raise user_error(f"--property: expected equals, within:EPS, l2, regions or pieces, got {text!r}")
 
 
 def parse_target(text: str, d: int):
@@ -94,15 +90,15 @@ def parse_target(text: str, d: int):
             try:
                 other = read_onnx(text)
             except OnnxError as exc:
-                raise _err(f"--target: {exc}") from None
+                raise user_error(f"--target: {exc}") from None
             return make_target("network", d, other=other)
         if text.startswith("kth:"):
             return make_target("order_statistic", d, k=int(text[4:]))
         if text in ("max", "min", "median", "abs", "none"):
             return make_target(text, d)
     except ValueError as exc:
-        raise _err(f"--target: {exc}") from None
-    raise _err(f"--target: expected max, min, median, kth:K, abs, none or OTHER.onnx, got {text!r}")
+        raise user_error(f"--target: {exc}") from None
+    raise user_error(f"--target: expected max, min, median, kth:K, abs, none or OTHER.onnx, got {text!r}")
 
 
 def construction(name: str, d: int, args):
@@ -113,17 +109,17 @@ def construction(name: str, d: int, args):
 
     if name in ("max", "min"):
         if d < 2:
-            raise _err(f"--construction {name} needs d >= 2")
+            raise user_error(f"--construction {name} needs d >= 2")
         return f"{name}-d{d:02d}", max_tournament(d, name), make_target(name, d), make_domain("all", d), \
             {"type": "equals"}
     if name == "max5-two-hidden":
         if d != 5:
-            raise _err("--construction max5-two-hidden is the max of exactly 5 inputs: give --d 5")
+            raise user_error("--construction max5-two-hidden is the max of exactly 5 inputs: give --d 5")
         return "max-d05-two-hidden", max5_two_hidden(), make_target("max", 5), make_domain("all", 5), \
             {"type": "equals"}
     if name == "median":
         if d % 2 == 0:
-            raise _err("--construction median needs odd d")
+            raise user_error("--construction median needs odd d")
         return f"median-d{d:02d}", selection_network(d), make_target("median", d), make_domain("all", d), \
             {"type": "equals"}
     if name in ("deep", "deep-box"):
@@ -143,37 +139,35 @@ def construction(name: str, d: int, args):
         net = random_shallow(d, args.neurons, args.seed)
         return f"{name}-d{d}-n{args.neurons}-seed{args.seed}", net, make_target("none", d), \
             make_domain("box", d, [(-2, 2)] * d), parse_property(name)
-    raise _err(f"--construction: unknown {name!r} (known: {', '.join(CONSTRUCTIONS)})")
+    raise user_error(f"--construction: unknown {name!r} (known: {', '.join(CONSTRUCTIONS)})")
 
 
 def _jobs(args) -> list:
     """(output path, net, target, domain, property) for every certificate the command asks for."""
     from .onnx_io import OnnxError, read_onnx
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise _err(f"--out {args.out}: names an existing file; give a folder")
+    out = out_folder(args.out)
     if bool(args.model) == bool(args.construction):
-        raise _err("give either MODEL.onnx or --construction NAME")
+        raise user_error("give either MODEL.onnx or --construction NAME")
     if args.model:
         for opt in ("d",):
             if getattr(args, opt) is not None:
-                raise _err(f"--{opt} applies to --construction only")
+                raise user_error(f"--{opt} applies to --construction only")
         try:
             net = read_onnx(args.model)
         except OnnxError as exc:
-            raise _err(str(exc)) from None
+            raise user_error(str(exc)) from None
         if args.target is None:
-            raise _err("give --target")
+            raise user_error("give --target")
         target = parse_target(args.target, net.d)
         domain = parse_domain(args.domain or "all", net.d)
         prop = parse_property(args.property or "equals")
         tname = Path(args.target).stem if args.target.endswith(".onnx") else args.target.replace(":", "")
         return [(out / f"{Path(args.model).stem}-{tname}-{prop['type']}.json", net, target, domain, prop)]
     if args.target or args.domain or args.property:
-        raise _err("--target, --domain and --property apply to MODEL.onnx; a construction fixes its own claim")
+        raise user_error("--target, --domain and --property apply to MODEL.onnx; a construction fixes its own claim")
     if args.d is None:
-        raise _err("--construction needs --d")
+        raise user_error("--construction needs --d")
     jobs = []
     for d in parse_range(args.d):
         stem, net, target, domain, prop = construction(args.construction, d, args)
@@ -192,17 +186,14 @@ def _cmd_prove(args) -> int:
     jobs = _jobs(args)
     todo = []
     for path, *rest in jobs:
-        if path.exists() and not args.overwrite:
+        if path.exists() and not args.overwrite:  # kept, before any work
             print(f"skipped {path}: exists (use --overwrite to replace it)")
             continue
         try:
             check_writable(path, args.overwrite)
         except PublishError as exc:
-            raise _err(str(exc)) from None
+            raise user_error(str(exc)) from None
         todo.append((path, *rest))
-    if not todo:
-        print("nothing written: every output exists", file=sys.stderr)
-        return 1
     written, failed = 0, 0
     for path, net, target, domain, prop in progress(todo, desc="networks prove", unit="cert"):
         try:
@@ -230,10 +221,7 @@ def _cmd_prove(args) -> int:
         print(published_line(path, proof) + f" [prove {outcome.stats['seconds']:.2f} s, check+write "
                                             f"{time.perf_counter() - t:.2f} s]", flush=True)
         written += 1
-    if written == 0 or failed:
-        print(f"{written} certificate(s) written, {failed} claim(s) not proven", file=sys.stderr)
-        return 1
-    return 0
+    return summary_status(written, len(jobs) - len(todo), failed, "certificate", Path(args.out))
 
 
 def _q(v) -> str:
@@ -249,15 +237,15 @@ def _cmd_search(args) -> int:
     try:
         net = read_onnx(args.model)
     except OnnxError as exc:
-        raise _err(str(exc)) from None
+        raise user_error(str(exc)) from None
     target = parse_target(args.target, net.d)
     if target.type == "none":
-        raise _err("--target none has nothing to compare with")
+        raise user_error("--target none has nothing to compare with")
     domain = parse_domain(args.domain, net.d)
     try:
         eps = Fraction(args.epsilon)
     except ValueError:
-        raise _err("--epsilon must be a rational") from None
+        raise user_error("--epsilon must be a rational") from None
     cx = search_counterexample(net, target, domain, epsilon=eps, samples=args.samples, seed=args.seed)
     if cx is None:
         print(f"no counterexample among {args.samples} sampled points (this proves nothing; "
@@ -273,9 +261,7 @@ def _cmd_export(args) -> int:
 
     from .onnx_io import OnnxError, write_onnx, write_vnnlib
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise _err(f"--out {args.out}: names an existing file; give a folder")
+    out = out_folder(args.out)
     rows, written = [], 0
     for d in parse_range(args.d):
         stem, net, target, domain, prop = construction(args.construction, d, args)
@@ -295,7 +281,7 @@ def _cmd_export(args) -> int:
                 rows.append(f"{onnx_path.name},{vnn_path.name},{args.timeout}")
                 print(f"wrote {onnx_path} and {vnn_path.name}")
         except OnnxError as exc:
-            raise _err(str(exc)) from None
+            raise user_error(str(exc)) from None
         written += 1
     if rows:
         csv = out / "instances.csv"
@@ -318,7 +304,7 @@ def table_rows(folder: str) -> list[dict]:
 
     files, missing = expand_paths([folder])
     if missing:
-        raise _err("; ".join(missing))
+        raise user_error("; ".join(missing))
     rows = []
     for f in files:
         try:
@@ -366,10 +352,10 @@ def _cmd_plot(args) -> int:
     try:
         check_writable(args.out, args.overwrite)
     except PublishError as exc:
-        raise _err(str(exc)) from None
+        raise user_error(str(exc)) from None
     rows = [r for r in table_rows(args.folder) if r["target"] in ("max", "median") and r["property"] == "equals"]
     if not rows:
-        raise _err(f"no max/median identity certificates under {args.folder}")
+        raise user_error(f"no max/median identity certificates under {args.folder}")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -408,9 +394,7 @@ def register(verbs) -> None:
                    help="modular lemmas (order statistics, needs the stage structure) or one split tree")
     p.add_argument("--max-nodes", type=int, default=200_000, help="give up when the split tree exceeds N nodes")
     p.add_argument("--time-limit", type=float, default=None, help="give up on a split tree after S seconds")
-    p.add_argument("--out", required=True, help="folder for the certificates (required; nothing is written "
-                                                "elsewhere)")
-    p.add_argument("--overwrite", action="store_true", help="replace existing certificates")
+    add_out(p)
     p.set_defaults(func=_cmd_prove)
 
     s = verbs.add_parser("search", help="look for a counterexample (writes nothing)",

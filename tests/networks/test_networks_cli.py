@@ -23,10 +23,14 @@ def test_prove_construction_writes_proven_certificates(run_cli, tmp_path):
     files = sorted(tmp_path.glob("*.json"))
     assert [f.name for f in files] == ["max-d02.json", "max-d03.json", "max-d04.json"]
     assert all(check_file(f).proven for f in files)
-    # existing outputs are skipped before any work, never overwritten
+    # existing outputs are skipped before any work, never overwritten; as every producer (producer_cli.summary_status),
+    # a run whose outputs are all already there exits 0 and says so
     before = files[0].read_bytes()
     rc, out, err = run_cli("networks", "prove", "--construction", "max", "--d", "2", "--out", tmp_path)
-    assert rc == 1 and "skipped" in out and files[0].read_bytes() == before
+    assert rc == 0 and "skipped" in out and "1 already there" in out and files[0].read_bytes() == before
+    # --out naming a file is refused before any work
+    rc, out, err = run_cli("networks", "prove", "--construction", "max", "--d", "2", "--out", files[0])
+    assert rc == 2 and "--out" in err and files[0].read_bytes() == before
 
 
 def test_prove_requires_out(run_cli):
