@@ -617,3 +617,27 @@ def test_teacher_student_enclosures_do_not_depend_on_the_memory_layout():
     f = enclose(Interval.point(np.asfortranarray(W)), ("loss", "grad", "hess_entries", "m"))
     for a, b in ((c.loss, f.loss), (c.grad, f.grad), (c.hess_entries, f.hess_entries), (c.m_matrix, f.m_matrix)):
         assert np.array_equal(a.lo, b.lo) and np.array_equal(a.hi, b.hi)
+
+
+def test_interval_times_point_takes_the_two_product_path_and_encloses_every_product():
+    # Interval.point / a number operand has hi is lo: __mul__ uses two products; the result must contain x * c
+    # for x at both ends and inside [lo, hi], whatever the sign of c, and equal the four-product enclosure
+    rng = np.random.default_rng(7)
+    lo = rng.standard_normal(300) * 10.0 ** rng.integers(-3, 3, 300)
+    hi = lo + np.abs(rng.standard_normal(300))
+    X = Interval(lo, hi)
+    for c in (-3.7, -1.0, -0.0, 0.0, 2.0**-60, 0.3, 1e10):
+        C = Interval.point(np.full(300, c))
+        assert C.lo is C.hi
+        r = X * C
+        general = X * Interval(np.full(300, c), np.full(300, c).copy())  # lo is not hi: the four-product path
+        assert np.array_equal(r.lo, general.lo) and np.array_equal(r.hi, general.hi)
+        for t in (0.0, 0.37, 1.0):
+            for i in range(0, 300, 37):
+                x = _F(lo[i]) + Fraction(t) * (_F(hi[i]) - _F(lo[i]))
+                assert _F(r.lo[i]) <= x * _F(c) <= _F(r.hi[i])
+    n = X * 2.5  # a number operand, coerced to a point: the same enclosure as the point interval
+    p = X * Interval.point(2.5)
+    assert np.array_equal(n.lo, p.lo) and np.array_equal(n.hi, p.hi)
+    with pytest.raises(NotProven):
+        X * float("nan")
