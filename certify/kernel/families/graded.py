@@ -602,59 +602,52 @@ def _arb_series_second(values: np.ndarray, name: str) -> tuple[np.ndarray, np.nd
     return lo, hi
 
 
+def _by_monotonicity(y: Interval, point, increasing: bool) -> Interval:
+    """The enclosure of a monotone function f over the interval y clipped below at 0 (y is a square: values
+    below 0 are not attained), from ``point`` (bounds of f at points): increasing f lies in
+    [lower bound at y.lo, upper bound at y.hi], decreasing f in [lower bound at y.hi, upper bound at y.lo]."""
+    ylo = np.maximum(y.lo, 0.0)
+    left, right = (ylo, y.hi) if increasing else (y.hi, ylo)
+    lo, _ = point(left)
+    _, hi = point(right)
+    return Interval(lo, hi)
+
+
 def asin_over_second(y: Interval) -> Interval:
     """Enclosure of the second derivative of asin_over over y within [0, 1) (increasing: its derivative,
     (15/8) integral of u^6 (1 - y u^2)^(-7/2), is positive)."""
-    ylo = np.maximum(y.lo, 0.0)
     if not np.all(y.hi < 1.0):
         raise NotProven("asin of an argument that may reach 1 (two vectors may be parallel)")
-    lo, _ = _point_second(ylo, "asin_over2")
-    _, hi = _point_second(y.hi, "asin_over2")
-    return Interval(lo, hi)
+    return _by_monotonicity(y, lambda v: _point_second(v, "asin_over2"), increasing=True)
 
 
 def omega_second(y: Interval) -> Interval:
     """Enclosure of the second derivative of omega (> 0) over y >= 0 (decreasing: its derivative,
     -6 integral of u^8 / (1 + y u^2)^4, is negative)."""
-    ylo = np.maximum(y.lo, 0.0)
-    lo, _ = _point_second(y.hi, "omega2")
-    _, hi = _point_second(ylo, "omega2")
-    return Interval(lo, hi)
+    return _by_monotonicity(y, lambda v: _point_second(v, "omega2"), increasing=False)
 
 
 def asin_over_prime(y: Interval) -> Interval:
     """Enclosure of the derivative of asin_over over y within [0, 1) (increasing: g'' > 0)."""
-    ylo = np.maximum(y.lo, 0.0)
     if not np.all(y.hi < 1.0):
         raise NotProven("asin of an argument that may reach 1 (two vectors may be parallel)")
-    lo, _ = _point_asin_over_prime(ylo)
-    _, hi = _point_asin_over_prime(y.hi)
-    return Interval(lo, hi)
+    return _by_monotonicity(y, _point_asin_over_prime, increasing=True)
 
 
 def omega_prime(y: Interval) -> Interval:
     """Enclosure of omega'(y) < 0 over y >= 0 (increasing: omega'' > 0)."""
-    ylo = np.maximum(y.lo, 0.0)
-    lo, _ = _point_omega_prime(ylo)
-    _, hi = _point_omega_prime(y.hi)
-    return Interval(lo, hi)
+    return _by_monotonicity(y, _point_omega_prime, increasing=True)
 
 
 def asin_over(y: Interval) -> Interval:
     """Enclosure of asin(sqrt(y))/sqrt(y) over y (an interval within [0, 1)), by monotonicity."""
-    ylo = np.maximum(y.lo, 0.0)  # y is a square: values below 0 are not attained
     if not np.all(y.hi < 1.0):
         raise NotProven("asin of an argument that may reach 1 (two vectors may be parallel)")
-    lo, _ = _point_asin_over(ylo)
-    _, hi = _point_asin_over(y.hi)
-    return Interval(lo, hi)
+    return _by_monotonicity(y, _point_asin_over, increasing=True)
 
 
 def omega(y: Interval) -> Interval:
     """Enclosure of (sqrt(y) - atan(sqrt(y))) / y^(3/2) over y (y >= 0), by monotonicity (decreasing)."""
-    ylo = np.maximum(y.lo, 0.0)
     if not np.all(np.isfinite(y.hi)):
         raise NotProven("omega of a non-finite argument")
-    lo, _ = _point_omega(y.hi)
-    _, hi = _point_omega(ylo)
-    return Interval(lo, hi)
+    return _by_monotonicity(y, _point_omega, increasing=False)
