@@ -54,7 +54,8 @@ def rows(paths, kind_name: str) -> list[dict]:
         row = {"file": str(f), "k": k, "rho": claim["rho"], "check_wall_s": round(wall, 3),
                "check_cpu_s": round(cpu, 3), "d0": v.bounds["corollary_d0"], "loss": v.bounds["loss"][0]}
         if kind_name == "relu-spurious-minimum-teacher-ball":
-            row.update(spectral=float(rho) / k**0.5, frobenius=float(rho), mu=v.bounds["hessian_min_eigenvalue_lower_bound"])
+            row.update(spectral=float(rho) / k**0.5, frobenius=float(rho), mu=v.bounds["hessian_min_eigenvalue_lower_bound"],
+                       d0_frobenius=v.bounds["corollary_d0_frobenius"])
         else:  # the entrywise box: covers the spectral ball of the same radius
             if v.bounds.get("sub_boxes", 1) != 1:
                 continue
@@ -78,13 +79,15 @@ def _cmd_table(args) -> int:
     json_out = output_file(args.json, args.overwrite, "--json")
     ball, box = _table_rows(args)
     print("| k | box: rho_k (spectral) | box: d0 | ball: rho_F (exact) | ball: rho_k = rho_F/sqrt(k) (spectral) | "
-          "ball: d0 (delta = 0.01) | d0 ratio | check s (wall / CPU) |")
-    print("|---|---|---|---|---|---|---|---|")
+          "ball: d0, spectral bound (Corollary) | ball: d0, Frobenius concentration (Corollary 2) | "
+          "d0 box / ball (Corollary 2) | check s (wall / CPU) |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in ball:
         b = box.get(r["k"])
         bx = f"{b['spectral']:.2g} | {b['d0']:.3g}" if b else "– | –"
-        ratio = f"{b['d0'] / r['d0']:.2g}" if b else "–"
-        print(f"| {r['k']} | {bx} | {r['rho']} | {r['spectral']:.3g} | {r['d0']} (~{float(r['d0']):.2g}) | {ratio} | "
+        ratio = f"{b['d0'] / r['d0_frobenius']:.2g}" if b else "–"
+        print(f"| {r['k']} | {bx} | {r['rho']} | {r['spectral']:.3g} | {r['d0']} (~{float(r['d0']):.2g}) | "
+              f"{r['d0_frobenius']} (~{float(r['d0_frobenius']):.2g}) | {ratio} | "
               f"{r['check_wall_s']:.2f} / {r['check_cpu_s']:.2f} |")
     if json_out:
         write_text_file(json_out, json.dumps({"ball": ball, "box": list(box.values())}, indent=1) + "\n",
@@ -115,7 +118,9 @@ def _cmd_plot(args) -> int:
             continue
         ks = [r["k"] for r in data]
         axes[0].semilogy(ks, [r["spectral"] for r in data], style, label=label)
-        axes[1].semilogy(ks, [r["d0"] for r in data], style, label=label)
+        axes[1].semilogy(ks, [r["d0"] for r in data], style, label=label + (", spectral bound" if data is ball else ""))
+        if data is ball and all("d0_frobenius" in r for r in data):
+            axes[1].semilogy(ks, [r["d0_frobenius"] for r in data], "^-", label=label + ", Frobenius concentration")
     axes[0].axhline(1e-3, color="grey", lw=0.8, ls=":")
     axes[1].axhline(1e8, color="grey", lw=0.8, ls=":")
     axes[0].set_ylabel("proven spectral radius rho_k (||S - I||_2 <= rho_k)")

@@ -63,7 +63,9 @@ def test_certificate_is_proven_with_its_bounds(ball_cert):
     assert abs(b["spectral_radius"] - float(RHO) / math.sqrt(K)) < 1e-12
     assert b["spectral_radius"] <= float(RHO) / math.sqrt(K)
     assert b["corollary_d0"] == tb.corollary_d0(K, RHO)
-    assert "cited Davidson-Szarek" in v.message
+    assert b["corollary_d0_frobenius"] == tb.corollary_d0_frobenius(K, RHO) < b["corollary_d0"] / 4
+    assert "cited Davidson-Szarek" in v.message and "cited Gaussian concentration" in v.message
+    assert f"d0 = {b['corollary_d0_frobenius']} for delta = 1/100 by Frobenius concentration" in v.message
 
 
 def test_the_claim_holds_for_sampled_teachers_in_the_ball(ball_cert):

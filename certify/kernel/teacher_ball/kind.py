@@ -89,6 +89,59 @@ def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
         ctx.prec = old
 
 
+def frobenius_beta(k: int, d) -> arb:
+    """beta_k(d) = k(k+1)/4 + k(9k^2 + 22k + 21)/(8d) + 5k(k^3 + 6k^2 + 21k + 20)/(8d^2) as an arb (d an integer
+    or arb > 0): E ||S - I||_F^2 <= beta_k(d)/d for S = (V V^T)^(1/2), V with i.i.d. N(0, 1/d) entries
+    (docs/teacher-ball.md, Corollary 2: Lemmas D and E)."""
+    k_, d_ = arb(k), arb(d)
+    return (k_ * (k_ + 1) / 4 + k_ * (9 * k_ * k_ + 22 * k_ + 21) / (8 * d_)
+            + 5 * k_ * (k_ ** 3 + 6 * k_ * k_ + 21 * k_ + 20) / (8 * d_ * d_))
+
+
+def corollary_d0_frobenius(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
+    """An integer d0 >= k for which (sqrt(beta_k(d0)) + t)^2 <= rho^2 d0 is proven, t = sqrt(2 ln(1/delta))
+    (docs/teacher-ball.md, Corollary 2: then the condition holds for every d >= d0, because
+    (sqrt(beta_k(d)) + t)/sqrt(d) decreases in d).  Found by the fixed-point iteration
+    d <- ceil((sqrt(beta_k(d)) + t)^2 / rho^2) from d = max(k, ceil((sqrt(k(k+1)/4) + t)^2 / rho^2)), which
+    then steps down while the condition stays proven: d0 is the least d >= k at which arb at 200 bits proves
+    it, unless the iteration overshot by more than 64 (it does not for rho < 1/10: beta_k varies by less than 1e-3
+    there).  CertificateError unless 0 < delta < 1 and 0 < rho < 1;
+    NotProven if no d is proven within 64 steps."""
+    from flint import ctx
+
+    if not (0 < delta < 1) or not (0 < rho < 1):
+        raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
+    old = ctx.prec
+    try:
+        ctx.prec = 200
+        t = (2 * (arb(delta.denominator) / arb(delta.numerator)).log()).sqrt()
+        r2 = (arb(rho.numerator) / arb(rho.denominator)) ** 2
+
+        def ceil_of(v: arb) -> int:
+            """An integer above every point of the enclosure v (floor of its upper end, plus one)."""
+            if not v.is_finite():
+                raise NotProven("corollary: non-finite d0")
+            return int(v.upper().floor().unique_fmpz()) + 1
+
+        def proven(d: int) -> bool:
+            """Whether arb proves (sqrt(beta_k(d)) + t)^2 <= rho^2 d (True only when it holds for every point
+            of both enclosures)."""
+            return bool((frobenius_beta(k, d).sqrt() + t) ** 2 <= r2 * d)
+
+        d = max(k, ceil_of(((arb(k * (k + 1)) / 4).sqrt() + t) ** 2 / r2) - 1)
+        for _ in range(64):
+            if proven(d):
+                for _ in range(64):  # step down to the least proven d (the condition is monotone in d)
+                    if d - 1 < k or not proven(d - 1):
+                        break
+                    d -= 1
+                return d
+            d = max(d + 1, ceil_of((frobenius_beta(k, d).sqrt() + t) ** 2 / r2) - 1)
+        raise NotProven("corollary: d0 of the Frobenius concentration bound not found")
+    finally:
+        ctx.prec = old
+
+
 # ----------------------------------------------------------------------------- the bounds
 
 
@@ -572,6 +625,11 @@ class TeacherBall(ClaimKind):
                         "with the cited singular-value bound of Davidson and Szarek (docs/teacher-ball.md, Corollary) it "
                         "gives: for every d >= d0 a teacher with i.i.d. N(0, 1/d) entries has a spurious local "
                         "minimum with probability >= 0.99",
+        "corollary_d0_frobenius": "the least integer d0 >= k at which (sqrt(beta_k(d0)) + sqrt(2 ln 100))^2 <= rho^2 d0 is "
+                                  "proven (arb; beta_k of docs/teacher-ball.md, Corollary 2); with the cited "
+                                  "Gaussian concentration inequality (Tsirelson-Ibragimov-Sudakov) and Lemmas C-E "
+                                  "proven in that document it gives: for every d >= d0 a teacher with i.i.d. "
+                                  "N(0, 1/d) entries has a spurious local minimum with probability >= 0.99",
     }
     cli_group = "teacher-ball"
     cli_module = "certify.teacher_ball.cli"
@@ -611,21 +669,24 @@ class TeacherBall(ClaimKind):
 
     def check(self, c: TeacherBallClaim) -> Proven:
         """Proves the claim c: check_ball (NotProven unless every condition of the Theorem holds), then the
-        corollary's d0 (corollary_d0, arb) and the spectral radius rho/sqrt(k) (rho rounded down, divided by
+        corollary's d0 (corollary_d0 and corollary_d0_frobenius, arb) and the spectral radius rho/sqrt(k) (rho rounded down, divided by
         sqrt(k) rounded up, the quotient rounded down).  Returns Proven with the summary text and the bounds named
         in ``bounds``; the probability statement of the corollary rests on the cited theorem, not on this check."""
         b = check_ball(c)
         d0 = corollary_d0(c.k, c.rho)
+        d0_f = corollary_d0_frobenius(c.k, c.rho)
         spectral = float(_down(float(_down(float(c.rho))) / float(_up(math.sqrt(c.k)))))
         bounds = {"loss": [b["loss_min"], b["loss_hi"]], "hessian_min_eigenvalue_lower_bound": b["mu"],
                   "m_min_eigenvalue_lower_bound": b["mu_m"], "gradient_norm_at_point": b["g"],
-                  "distance_to_critical_point": b["distance"], "spectral_radius": spectral, "corollary_d0": d0}
+                  "distance_to_critical_point": b["distance"], "spectral_radius": spectral, "corollary_d0": d0,
+                  "corollary_d0_frobenius": d0_f}
         text = (f"spurious local minimum for every symmetric teacher with ||S - I||_F <= {rational_str(c.rho)} "
                 f"(~{float(c.rho):.3g}; spectral radius {spectral:.3g}), n=k={c.k}, every d >= k: "
                 f"F in [{b['loss_min']:.4g}, {b['loss_hi']:.4g}], lambda_min(Q^T H Q) >= {b['mu']:.3g}, "
-                f"lambda_min(M) >= {b['mu_m']:.3g}; d0 = {d0} for delta = 1/100 (the probability statement for "
-                f"random teachers, d >= d0, follows with the cited Davidson-Szarek bound: docs/teacher-ball.md, "
-                f"Corollary)")
+                f"lambda_min(M) >= {b['mu_m']:.3g}; d0 = {d0_f} for delta = 1/100 by Frobenius concentration "
+                f"(d0 = {d0} by the spectral bound): the probability statement for random teachers, d >= d0, "
+                f"follows with the cited Gaussian concentration inequality (docs/teacher-ball.md, Corollary 2), "
+                f"resp. the cited Davidson-Szarek bound (Corollary)")
         return Proven(text, bounds)
 
     def describe(self, c: TeacherBallClaim) -> str:
