@@ -11,7 +11,9 @@ x~(sigma), and the largest third-order Taylor remainder of phi(sigma) = grad F_S
 and in the Q metric (degree-4 fit of phi(t sigma), t in {-1, -1/2, 0, 1/2, 1}: cubic plus quartic part).
 
 ``whatif``: the producer's search (shells included) with rem_H and rem_g multiplied by the given factors
-(factor_H,factor_g): the largest rho_F it would prove.  Factors 0,0 mean exact second-order Hessian and third-
+(factor_H,factor_g[,factor_G2[,factor_x]]; the optional two scale the exact second-order gradient term
+Lambda_G rho^2 / 2, which a quadratic point map would remove, and the first-order y term c_x r): the largest rho_F
+it would prove.  Factors 0,0 mean exact second-order Hessian and third-
 order gradient terms with nothing left to bound, and show what the first-order terms (Lemma B) allow.
 """
 from __future__ import annotations
@@ -89,13 +91,16 @@ def truth(k: int, rho: float, seed: int = 0) -> None:
     print(f"  c_x               {b['c_x']:.4g}")
 
 
-def whatif(k: int, scales: list[tuple[float, float]]) -> None:
+def whatif(k: int, scales: list[tuple[float, ...]]) -> None:
     original = tb.region_bounds
-    for fH, fg in scales:
-        def scaled(cb, rho, r, fH=fH, fg=fg):
+    for f in scales:
+        fH, fg, f2, fx = (tuple(f) + (1.0, 1.0))[:4]
+
+        def scaled(cb, rho, r, fH=fH, fg=fg, f2=f2, fx=fx):
             b = dict(original(cb, rho, r))
-            b["mu"] = b["mu"] + (1 - fH) * b["rem_H"]
-            b["g"] = b["g"] - (1 - fg) * b["normQ"] * b["rem_g"]
+            rho_f = float(rho)
+            b["mu"] = b["mu"] + (1 - fH) * b["rem_H"] + (1 - fx) * b["c_x"] * r
+            b["g"] = b["g"] - (1 - fg) * b["normQ"] * b["rem_g"] - (1 - f2) * 0.5 * b["Lambda_G"] * rho_f ** 2
             return b
 
         pr.region_bounds = scaled
@@ -103,7 +108,7 @@ def whatif(k: int, scales: list[tuple[float, float]]) -> None:
             _, rho, r, m, _ = pr.search_rho(k, MINIMA, log=None)
         finally:
             pr.region_bounds = original
-        print(f"k = {k}: rem_H x {fH:g}, rem_g x {fg:g}: rho_F = {float(rho):.2g} (rho_k = {float(rho) / k ** 0.5:.2g}; "
+        print(f"k = {k}: rem_H x {fH:g}, rem_g x {fg:g}, Lambda_G rho^2/2 x {f2:g}, c_x x {fx:g}: rho_F = {float(rho):.2g} (rho_k = {float(rho) / k ** 0.5:.2g}; "
               f"{m} shells)", flush=True)
 
 
