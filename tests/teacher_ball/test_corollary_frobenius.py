@@ -126,6 +126,26 @@ def test_d0_frobenius_is_the_least_proven_dimension():
     assert tb.corollary_d0_frobenius(6, Fraction(1, 1000), Fraction(1, 10)) < tb.corollary_d0_frobenius(6, Fraction(1, 1000))
 
 
+def test_d0_frobenius_for_a_tiny_rho_is_exact_at_120_digits():
+    """rho = 10^-60 (a 63-character rational, inside the kind's limit): d0 has 123 digits; the working precision
+    grows with rho's size, so d0 is still the least proven integer (an earlier fixed 200 bits stepped by 1 across
+    an enclosure 10^62 wide and gave up)."""
+    import mpmath
+
+    mpmath.mp.dps = 300
+    k, rho = 20, Fraction(1, 10**60)
+    d0 = tb.corollary_d0_frobenius(k, rho)
+    t = mpmath.sqrt(2 * mpmath.log(100))
+
+    def lhs(d):
+        beta = (mpmath.mpf(k * (k + 1)) / 4 + mpmath.mpf(k * (9 * k * k + 22 * k + 21)) / (8 * d)
+                + mpmath.mpf(5 * k * (k ** 3 + 6 * k * k + 21 * k + 20)) / (8 * d * d))
+        return (mpmath.sqrt(beta) + t) ** 2
+
+    r2 = mpmath.mpf(1) / mpmath.mpf(10) ** 120
+    assert len(str(d0)) == 123 and lhs(d0) <= r2 * d0 and not lhs(d0 - 1) <= r2 * (d0 - 1)
+
+
 @pytest.mark.parametrize("rho, delta", [(Fraction(1), Fraction(1, 100)), (Fraction(0), Fraction(1, 100)),
                                         (Fraction(1, 10), Fraction(0)), (Fraction(1, 10), Fraction(1)),
                                         (Fraction(-1, 10), Fraction(1, 100))])

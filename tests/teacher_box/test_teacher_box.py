@@ -153,8 +153,8 @@ def test_matmul_point_encloses_exact_products():
 def test_corollary_d0_is_a_safe_ceiling():
     import mpmath
 
-    mpmath.mp.dps = 60
-    for k, rho in ((6, Fraction(47, 10**8)), (20, Fraction(1, 1000)), (9, Fraction(1, 3))):
+    mpmath.mp.dps = 300  # the last rho (63 characters) gives a d0 of 121 digits: still within one of the least
+    for k, rho in ((6, Fraction(47, 10**8)), (20, Fraction(1, 1000)), (9, Fraction(1, 3)), (20, Fraction(1, 10**60))):
         d0 = tb.corollary_d0(k, rho)
         t = mpmath.sqrt(2 * mpmath.log(200))
         exact = ((mpmath.sqrt(k) + t) / mpmath.mpf(rho.numerator) * rho.denominator) ** 2

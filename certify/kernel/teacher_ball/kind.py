@@ -71,14 +71,15 @@ def _frac_up(q: Fraction) -> float:
 
 def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
     """The least integer d0 >= k (sqrt(k) + t)^2 / rho^2, t = sqrt(2 ln(2/delta)) (docs/teacher-ball.md,
-    Corollary), rounded up safely: arb at 200 bits, the integer returned exceeds the enclosure's upper end."""
+    Corollary), rounded up safely: arb at 200 bits plus four per bit of rho's numerator and denominator (so the
+    enclosure is far narrower than 1 even for a 64-character rho), the integer returned exceeds its upper end."""
     from flint import ctx
 
     if not (0 < delta < 1) or not (0 < rho < 1):
         raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
     old = ctx.prec
     try:
-        ctx.prec = 200
+        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())  # width << 1 at d0
         t = (2 * (arb(2) / (arb(delta.numerator) / arb(delta.denominator))).log()).sqrt()
         r = arb(rho.numerator) / arb(rho.denominator)
         v = arb(k) * ((arb(k).sqrt() + t) / r) ** 2
@@ -103,9 +104,10 @@ def corollary_d0_frobenius(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELT
     (docs/teacher-ball.md, Corollary 2: then the condition holds for every d >= d0, because
     (sqrt(beta_k(d)) + t)/sqrt(d) decreases in d).  Found by the fixed-point iteration
     d <- ceil((sqrt(beta_k(d)) + t)^2 / rho^2) from d = max(k, ceil((sqrt(k(k+1)/4) + t)^2 / rho^2)), which
-    then steps down while the condition stays proven: d0 is the least d >= k at which arb at 200 bits proves
-    it, unless the iteration overshot by more than 64 (it does not for rho < 1/10: beta_k varies by less than 1e-3
-    there).  CertificateError unless 0 < delta < 1 and 0 < rho < 1;
+    then steps down while the condition stays proven: d0 is the least d >= k at which arb (200 bits plus four
+    per bit of rho's numerator and denominator) proves it, unless the iteration overshot by more than 64 (it does
+    not for rho < 1/10: beta_k varies by less than 1e-3 there).  CertificateError unless 0 < delta < 1 and
+    0 < rho < 1;
     NotProven if no d is proven within 64 steps."""
     from flint import ctx
 
@@ -113,7 +115,8 @@ def corollary_d0_frobenius(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELT
         raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
     old = ctx.prec
     try:
-        ctx.prec = 200
+        # d0 ~ k^2 / rho^2 has up to ~2 log2(1/rho) bits: enough precision to resolve integers there
+        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())
         t = (2 * (arb(delta.denominator) / arb(delta.numerator)).log()).sqrt()
         r2 = (arb(rho.numerator) / arb(rho.denominator)) ** 2
 
@@ -136,7 +139,7 @@ def corollary_d0_frobenius(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELT
                         break
                     d -= 1
                 return d
-            d = max(d + 1, ceil_of((frobenius_beta(k, d).sqrt() + t) ** 2 / r2) - 1)
+            d = max(d + 1, ceil_of((frobenius_beta(k, d).sqrt() + t) ** 2 / r2))
         raise NotProven("corollary: d0 of the Frobenius concentration bound not found")
     finally:
         ctx.prec = old

@@ -163,14 +163,15 @@ def matmul_point(A: Interval, B: np.ndarray) -> Interval:
 
 def _d0(k: int, rho: Fraction, delta: Fraction) -> int:
     """An integer >= ((sqrt(k) + t) / rho)^2 with t = sqrt(2 ln(2/delta)): floor(u) + 1 for the upper
-    endpoint u of an arb enclosure at 200 bits, so it exceeds every point of the enclosure.  It is the
+    endpoint u of an arb enclosure at 200 bits plus four per bit of rho's numerator and denominator (narrower
+    than 1 even for a 64-character rho), so it exceeds every point of the enclosure.  It is the
     least such integer unless [value, u] contains an integer (then it is one more; "for every d >= d0"
-    stays true).  Sets ctx.prec to 200 and restores it."""
+    stays true).  Sets ctx.prec and restores it."""
     from flint import ctx
 
     old = ctx.prec
     try:
-        ctx.prec = 200
+        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())  # width << 1 at d0
         t = (2 * (arb(2) / (arb(delta.numerator) / arb(delta.denominator))).log()).sqrt()
         r = arb(rho.numerator) / arb(rho.denominator)
         v = ((arb(k).sqrt() + t) / r) ** 2
