@@ -24,6 +24,8 @@ decreasing, so the image of [lo, hi] is [acos(hi), acos(lo)]).
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 from flint import arb
 
@@ -56,6 +58,20 @@ def round_up(x):
     """The next binary64 above x (elementwise); see round_down."""
     r = np.nextafter(x, _INF)
     return float(r) if np.ndim(r) == 0 else r
+
+
+def frac_down(q: Fraction) -> float:
+    """The greatest binary64 <= the rational q (float(q) is correctly rounded; the next binary64 below it when
+    it lies above q)."""
+    f = float(q)
+    return f if Fraction(f) <= q else float(_down(f))
+
+
+def frac_up(q: Fraction) -> float:
+    """The least binary64 >= the rational q (float(q) is correctly rounded; the next binary64 above it when it
+    lies below q)."""
+    f = float(q)
+    return f if Fraction(f) >= q else float(_up(f))
 
 
 def _finite(lo: np.ndarray, hi: np.ndarray, what: str) -> None:

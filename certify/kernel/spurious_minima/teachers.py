@@ -29,7 +29,7 @@ import numpy as np
 
 from ..certificate import CertificateError, as_binary64, as_rational, get_binary64_array, require
 from ..definite import min_eigenvalue_lower_bound
-from ..interval import Interval, NotProven, norm2_upper
+from ..interval import Interval, NotProven, frac_down, frac_up, norm2_upper
 from ..interval import round_down as _down, round_up as _up
 
 MAX_TEACHER_ENTRIES = 20000  # k * d; the Gram matrix V V^T costs k^2 d interval operations
@@ -103,24 +103,10 @@ def parse_teacher(cert: dict, claim: dict, k: int) -> GivenTeacher | None:
     return GivenTeacher(k, d, tuple(rows), reduction)
 
 
-def _frac_down(q: Fraction) -> float:
-    """The greatest binary64 <= q (float(q) is correctly rounded; the next binary64 below it when it lies
-    above q)."""
-    f = float(q)  # correctly rounded
-    return f if Fraction(f) <= q else float(_down(f))
-
-
-def _frac_up(q: Fraction) -> float:
-    """The least binary64 >= q (float(q) is correctly rounded; the next binary64 above it when it lies
-    below q)."""
-    f = float(q)
-    return f if Fraction(f) >= q else float(_up(f))
-
-
 def entries_box(t: GivenTeacher) -> Interval:
     """The teacher's exact entries, enclosed in binary64 intervals (exact for binary64 entries)."""
-    lo = np.array([[_frac_down(x) for x in row] for row in t.entries])
-    hi = np.array([[_frac_up(x) for x in row] for row in t.entries])
+    lo = np.array([[frac_down(x) for x in row] for row in t.entries])
+    hi = np.array([[frac_up(x) for x in row] for row in t.entries])
     return Interval(lo, hi)
 
 

@@ -41,9 +41,10 @@ from ..certificate import (CertificateError, as_rational, get_binary64, get_bina
                            rational_str, require)
 from ..contract import ClaimKind, Proven
 from ..definite import min_eigenvalue_lower_bound
-from ..interval import Interval, NotProven, norm2_upper
+from ..interval import Interval, NotProven, frac_up, norm2_upper
 from ..interval import round_down as _down, round_up as _up
 from ..teacher_student import enclose, free_entries, tangent_enclosures
+from ..teacher_box.kind import corollary_d0 as box_corollary_d0, corollary_prec, int_above, matmul_point
 from .linalg import add_up, frob, frob_interval, gemm, lam_max_upper, mul_up, symmetric_mid, usum
 from .majorants import pair_majorants
 
@@ -63,31 +64,11 @@ class TeacherBallClaim:
     shells: int = 1  # m of the Theorem with shells (docs/teacher-ball.md); 1 = Lemma A
 
 
-def _frac_up(q: Fraction) -> float:
-    """The least binary64 >= q (float(q) is correctly rounded; the next binary64 above it when it lies below q)."""
-    f = float(q)
-    return f if Fraction(f) >= q else float(_up(f))
-
-
 def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
     """The least integer d0 >= k (sqrt(k) + t)^2 / rho^2, t = sqrt(2 ln(2/delta)) (docs/teacher-ball.md,
-    Corollary), rounded up safely: arb at 200 bits plus four per bit of rho's numerator and denominator (so the
-    enclosure is far narrower than 1 even for a 64-character rho), the integer returned exceeds its upper end."""
-    from flint import ctx
-
-    if not (0 < delta < 1) or not (0 < rho < 1):
-        raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
-    old = ctx.prec
-    try:
-        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())  # width << 1 at d0
-        t = (2 * (arb(2) / (arb(delta.numerator) / arb(delta.denominator))).log()).sqrt()
-        r = arb(rho.numerator) / arb(rho.denominator)
-        v = arb(k) * ((arb(k).sqrt() + t) / r) ** 2
-        if not v.is_finite():
-            raise NotProven("corollary: non-finite d0")
-        return int(v.upper().floor().unique_fmpz()) + 1
-    finally:
-        ctx.prec = old
+    Corollary), or one more: the box's d0 arithmetic with the factor k.  CertificateError unless 0 < delta < 1
+    and 0 < rho < 1."""
+    return box_corollary_d0(k, rho, delta, factor=k)
 
 
 def frobenius_beta(k: int, d) -> arb:
@@ -104,45 +85,33 @@ def corollary_d0_frobenius(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELT
     (docs/teacher-ball.md, Corollary 2: then the condition holds for every d >= d0, because
     (sqrt(beta_k(d)) + t)/sqrt(d) decreases in d).  Found by the fixed-point iteration
     d <- ceil((sqrt(beta_k(d)) + t)^2 / rho^2) from d = max(k, ceil((sqrt(k(k+1)/4) + t)^2 / rho^2)), which
-    then steps down while the condition stays proven: d0 is the least d >= k at which arb (200 bits plus four
-    per bit of rho's numerator and denominator) proves it, unless the iteration overshot by more than 64 (it does
-    not for rho < 1/10: beta_k varies by less than 1e-3 there).  CertificateError unless 0 < delta < 1 and
-    0 < rho < 1;
+    then steps down while the condition stays proven: d0 is the least d >= k at which arb (at
+    corollary_prec(rho) bits) proves it, unless the iteration overshot by more than 64 (it does not for
+    rho < 1/10: beta_k varies by less than 1e-3 there).  CertificateError unless 0 < delta < 1 and 0 < rho < 1;
     NotProven if no d is proven within 64 steps."""
     from flint import ctx
 
     if not (0 < delta < 1) or not (0 < rho < 1):
         raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
-    old = ctx.prec
-    try:
-        # d0 ~ k^2 / rho^2 has up to ~2 log2(1/rho) bits: enough precision to resolve integers there
-        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())
+    with ctx.workprec(corollary_prec(rho)):
         t = (2 * (arb(delta.denominator) / arb(delta.numerator)).log()).sqrt()
         r2 = (arb(rho.numerator) / arb(rho.denominator)) ** 2
 
-        def ceil_of(v: arb) -> int:
-            """An integer above every point of the enclosure v (floor of its upper end, plus one)."""
-            if not v.is_finite():
-                raise NotProven("corollary: non-finite d0")
-            return int(v.upper().floor().unique_fmpz()) + 1
+        def lhs(d: int) -> arb:
+            """(sqrt(beta_k(d)) + t)^2; the condition at d is lhs(d) <= rho^2 d."""
+            return (frobenius_beta(k, d).sqrt() + t) ** 2
 
-        def proven(d: int) -> bool:
-            """Whether arb proves (sqrt(beta_k(d)) + t)^2 <= rho^2 d (True only when it holds for every point
-            of both enclosures)."""
-            return bool((frobenius_beta(k, d).sqrt() + t) ** 2 <= r2 * d)
-
-        d = max(k, ceil_of(((arb(k * (k + 1)) / 4).sqrt() + t) ** 2 / r2) - 1)
+        d = max(k, int_above(((arb(k * (k + 1)) / 4).sqrt() + t) ** 2 / r2) - 1)
         for _ in range(64):
-            if proven(d):
+            v = lhs(d)
+            if v <= r2 * d:  # arb: True only when it holds for every point of both enclosures
                 for _ in range(64):  # step down to the least proven d (the condition is monotone in d)
-                    if d - 1 < k or not proven(d - 1):
+                    if d - 1 < k or not lhs(d - 1) <= r2 * (d - 1):
                         break
                     d -= 1
                 return d
-            d = max(d + 1, ceil_of((frobenius_beta(k, d).sqrt() + t) ** 2 / r2))
+            d = max(d + 1, int_above(v / r2))
         raise NotProven("corollary: d0 of the Frobenius concentration bound not found")
-    finally:
-        ctx.prec = old
 
 
 # ----------------------------------------------------------------------------- the bounds
@@ -250,8 +219,6 @@ def centre_bounds(k: int, point: np.ndarray, chunk: int | None = None) -> dict:
             raise NotProven("the Hessian at the point is not positive definite (Cholesky failed)") from None
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(Q))):
         raise NotProven("point map or scaling not finite")
-    from ..teacher_box.kind import matmul_point  # the rigorous interval x binary64 product (docs/teachers.md)
-
     # mu0 <= lambda_min(Q^T H0 Q)
     HQ = matmul_point(at.hess_entries, Q)  # H0 Q
     QHQ = matmul_point(Interval(HQ.lo.T.copy(), HQ.hi.T.copy()), Q)  # (H0 Q)^T Q = Q^T H0 Q
@@ -364,7 +331,7 @@ def region_bounds(cb: dict, rho: Fraction, r: float) -> dict:
     majorant remainders, mu, g, the loss bounds, and M over the region."""
     k, at, Q = cb["k"], cb["at"], cb["Q"]
     n = k
-    rho_up = _frac_up(rho)
+    rho_up = frac_up(rho)
     mu0, normQ, normJ_W, rho_J, rho_Q = cb["mu0"], cb["normQ"], cb["normJ_W"], cb["rho_J"], cb["rho_Q"]
     g0, nK0, gpsi_w, Lam1, cx, LamG = cb["g0"], cb["nK0"], cb["gpsi_w"], cb["Lambda1"], cb["c_x"], cb["Lambda_G"]
 
@@ -596,7 +563,7 @@ def check_ball(c: TeacherBallClaim) -> dict:
     loss = loss_lower_bound(b["loss_lo"], g, mu)
     if not loss > 0:
         raise NotProven(f"loss at the critical point not proven > 0 (lower bound {loss:.3e})")
-    dist = add_up(mul_up(b["normJ_W"], _frac_up(c.rho)), mul_up(b["normQ"], min(r, float(_up(g / mu)))))
+    dist = add_up(mul_up(b["normJ_W"], frac_up(c.rho)), mul_up(b["normQ"], min(r, float(_up(g / mu)))))
     if not dist <= c.radius:
         raise NotProven(f"proven distance bound {dist:.3e} exceeds the claimed radius {c.radius!r}")
     return dict(b, mu=mu, shell_mu=mus, loss_min=loss, distance=dist)

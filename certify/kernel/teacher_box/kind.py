@@ -44,7 +44,7 @@ from ..certificate import (CertificateError, as_rational, get_binary64, get_bina
                            only_fields, rational_str, require, within_limit)
 from ..contract import ClaimKind, Proven
 from ..definite import min_eigenvalue_lower_bound
-from ..interval import Interval, NotProven, norm2_upper, row_sums_upper
+from ..interval import Interval, NotProven, frac_down, frac_up, norm2_upper, row_sums_upper
 from ..interval import round_down as _down, round_up as _up
 from .centred import centred_radii
 from ..box_argument import gradient_condition, loss_lower_bound
@@ -61,18 +61,6 @@ _U = 2.0**-53
 _ETA = 2.0**-1074
 
 
-
-
-def frac_down(q: Fraction) -> float:
-    """The largest binary64 value <= q."""
-    f = float(q)  # correctly rounded
-    return f if Fraction(f) <= q else float(_down(f))
-
-
-def frac_up(q: Fraction) -> float:
-    """The smallest binary64 value >= q (``float`` rounds to nearest; one step up when it went below q)."""
-    f = float(q)
-    return f if Fraction(f) >= q else float(_up(f))
 
 
 @dataclass(frozen=True)
@@ -161,35 +149,40 @@ def matmul_point(A: Interval, B: np.ndarray) -> Interval:
     return Interval(_down(C - rad), _up(C + rad))
 
 
-def _d0(k: int, rho: Fraction, delta: Fraction) -> int:
-    """An integer >= ((sqrt(k) + t) / rho)^2 with t = sqrt(2 ln(2/delta)): floor(u) + 1 for the upper
-    endpoint u of an arb enclosure at 200 bits plus four per bit of rho's numerator and denominator (narrower
-    than 1 even for a 64-character rho), so it exceeds every point of the enclosure.  It is the
-    least such integer unless [value, u] contains an integer (then it is one more; "for every d >= d0"
-    stays true).  Sets ctx.prec and restores it."""
+def corollary_prec(rho: Fraction) -> int:
+    """The working precision (bits) of the corollaries' d0 arithmetic: 200 plus four per bit of rho's numerator
+    and denominator, so that an enclosure of d0 (of size about k^2 / rho^2) is far narrower than 1 even for a
+    64-character rho."""
+    return 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())
+
+
+def int_above(v: arb) -> int:
+    """floor(u) + 1 for the upper endpoint u of the enclosure v: an integer above every point of v; NotProven
+    if v is not finite."""
+    if not v.is_finite():
+        raise NotProven("corollary: non-finite d0")
+    return int(v.upper().floor().unique_fmpz()) + 1
+
+
+def _d0(k: int, rho: Fraction, delta: Fraction, factor: int = 1) -> int:
+    """An integer >= factor ((sqrt(k) + t) / rho)^2 with t = sqrt(2 ln(2/delta)): int_above an arb enclosure at
+    corollary_prec(rho) bits.  It is the least such integer unless [value, u] contains an integer (then it is
+    one more; "for every d >= d0" stays true).  ``factor`` is 1 for the box (docs/teachers.md, Corollary) and k
+    for the Frobenius ball (docs/teacher-ball.md, Corollary)."""
     from flint import ctx
 
-    old = ctx.prec
-    try:
-        ctx.prec = 200 + 4 * (rho.numerator.bit_length() + rho.denominator.bit_length())  # width << 1 at d0
+    with ctx.workprec(corollary_prec(rho)):
         t = (2 * (arb(2) / (arb(delta.numerator) / arb(delta.denominator))).log()).sqrt()
         r = arb(rho.numerator) / arb(rho.denominator)
-        v = ((arb(k).sqrt() + t) / r) ** 2
-        if not v.is_finite():
-            raise NotProven("corollary: non-finite d0")
-        up = v.upper()
-        n = int(up.floor().unique_fmpz()) + 1  # > upper endpoint >= true value
-        return n
-    finally:
-        ctx.prec = old
+        return int_above(arb(factor) * ((arb(k).sqrt() + t) / r) ** 2)
 
 
-def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA) -> int:
-    """d0(k, rho, delta) of docs/teachers.md, "Corollary" (see :func:`_d0`); CertificateError unless
-    0 < delta < 1 and 0 < rho < 1."""
+def corollary_d0(k: int, rho: Fraction, delta: Fraction = DEFAULT_DELTA, factor: int = 1) -> int:
+    """d0(k, rho, delta) of docs/teachers.md, "Corollary" (see :func:`_d0`; ``factor`` = k gives the Frobenius
+    ball's d0 of docs/teacher-ball.md, Corollary); CertificateError unless 0 < delta < 1 and 0 < rho < 1."""
     if not (0 < delta < 1) or not (0 < rho < 1):
         raise CertificateError("corollary needs 0 < delta < 1 and 0 < rho < 1")
-    return _d0(k, rho, delta)
+    return _d0(k, rho, delta, factor)
 
 
 # ----------------------------------------------------------------------------- the kind
