@@ -112,15 +112,17 @@ def _cmd_plot(args) -> int:
     except ImportError:
         raise user_error("plot needs matplotlib (pip install certify[plot])") from None
     fig, axes = plt.subplots(1, 2, figsize=(10.5, 4))
-    for data, style, label in ((sorted(box.values(), key=lambda r: r["k"]), "s--", "entrywise box (before)"),
-                               (ball, "o-", "Frobenius ball (after)")):
+    for data, style, label, d0_label in (
+            (sorted(box.values(), key=lambda r: r["k"]), "s--", "entrywise box (before)", "entrywise box (before)"),
+            (ball, "o-", "Frobenius ball (after)", "Frobenius ball (after), spectral bound")):
         if not data:
             continue
         ks = [r["k"] for r in data]
         axes[0].semilogy(ks, [r["spectral"] for r in data], style, label=label)
-        axes[1].semilogy(ks, [r["d0"] for r in data], style, label=label + (", spectral bound" if data is ball else ""))
-        if data is ball and all("d0_frobenius" in r for r in data):
-            axes[1].semilogy(ks, [r["d0_frobenius"] for r in data], "^-", label=label + ", Frobenius concentration")
+        axes[1].semilogy(ks, [r["d0"] for r in data], style, label=d0_label)
+    if ball and all("d0_frobenius" in r for r in ball):
+        axes[1].semilogy([r["k"] for r in ball], [r["d0_frobenius"] for r in ball], "^-",
+                         label="Frobenius ball (after), Frobenius concentration")
     axes[0].axhline(1e-3, color="grey", lw=0.8, ls=":")
     axes[1].axhline(1e8, color="grey", lw=0.8, ls=":")
     axes[0].set_ylabel("proven spectral radius rho_k (||S - I||_2 <= rho_k)")

@@ -105,22 +105,23 @@ def test_e_frobenius_squared_is_below_beta_over_d_monte_carlo():
             assert f2.mean() > 0.85 * k * (k + 1) / (4 * d)
 
 
-def test_d0_frobenius_is_the_least_proven_dimension():
+def _condition_holds(k: int, rho: Fraction, d: int) -> bool:
+    """(sqrt(beta_k(d)) + sqrt(2 ln 100))^2 <= rho^2 d, computed independently of the kernel with mpmath at 300
+    digits (enough for the 123-digit d0 below)."""
     import mpmath
 
-    mpmath.mp.dps = 60
+    with mpmath.workdps(300):
+        beta = (mpmath.mpf(k * (k + 1)) / 4 + mpmath.mpf(k * (9 * k * k + 22 * k + 21)) / (8 * d)
+                + mpmath.mpf(5 * k * (k ** 3 + 6 * k * k + 21 * k + 20)) / (8 * d * d))
+        r = mpmath.mpf(rho.numerator) / rho.denominator
+        return bool((mpmath.sqrt(beta) + mpmath.sqrt(2 * mpmath.log(100))) ** 2 <= r * r * d)
+
+
+def test_d0_frobenius_is_the_least_proven_dimension():
     for k, rho in ((6, Fraction(17, 20000)), (7, Fraction(7, 2000)), (20, Fraction(39, 5000)), (9, Fraction(1, 3)),
                    (2, Fraction(9, 10))):
         d0 = tb.corollary_d0_frobenius(k, rho)
-        t = mpmath.sqrt(2 * mpmath.log(100))
-        r = mpmath.mpf(rho.numerator) / rho.denominator
-
-        def holds(d):
-            beta = (mpmath.mpf(k * (k + 1)) / 4 + mpmath.mpf(k * (9 * k * k + 22 * k + 21)) / (8 * d)
-                    + mpmath.mpf(5 * k * (k ** 3 + 6 * k * k + 21 * k + 20)) / (8 * d * d))
-            return (mpmath.sqrt(beta) + t) ** 2 <= r * r * d
-
-        assert d0 >= k and holds(d0) and (d0 == k or not holds(d0 - 1))
+        assert d0 >= k and _condition_holds(k, rho, d0) and (d0 == k or not _condition_holds(k, rho, d0 - 1))
         # and it is 2 to 7 times below the spectral-norm corollary's d0
         assert 1.9 < tb.corollary_d0(k, rho) / d0 < 7
     assert tb.corollary_d0_frobenius(6, Fraction(1, 1000), Fraction(1, 10)) < tb.corollary_d0_frobenius(6, Fraction(1, 1000))
@@ -130,20 +131,9 @@ def test_d0_frobenius_for_a_tiny_rho_is_exact_at_120_digits():
     """rho = 10^-60 (a 63-character rational, inside the kind's limit): d0 has 123 digits; the working precision
     grows with rho's size, so d0 is still the least proven integer (an earlier fixed 200 bits stepped by 1 across
     an enclosure 10^62 wide and gave up)."""
-    import mpmath
-
-    mpmath.mp.dps = 300
     k, rho = 20, Fraction(1, 10**60)
     d0 = tb.corollary_d0_frobenius(k, rho)
-    t = mpmath.sqrt(2 * mpmath.log(100))
-
-    def lhs(d):
-        beta = (mpmath.mpf(k * (k + 1)) / 4 + mpmath.mpf(k * (9 * k * k + 22 * k + 21)) / (8 * d)
-                + mpmath.mpf(5 * k * (k ** 3 + 6 * k * k + 21 * k + 20)) / (8 * d * d))
-        return (mpmath.sqrt(beta) + t) ** 2
-
-    r2 = mpmath.mpf(1) / mpmath.mpf(10) ** 120
-    assert len(str(d0)) == 123 and lhs(d0) <= r2 * d0 and not lhs(d0 - 1) <= r2 * (d0 - 1)
+    assert len(str(d0)) == 123 and _condition_holds(k, rho, d0) and not _condition_holds(k, rho, d0 - 1)
 
 
 @pytest.mark.parametrize("rho, delta", [(Fraction(1), Fraction(1, 100)), (Fraction(0), Fraction(1, 100)),
